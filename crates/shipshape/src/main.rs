@@ -1,0 +1,4 @@
+//! The `shipshape` binary: parses arguments, loads the catalog, wires the
+//! subsystems together. Glue only.
+
+fn main() {}
