@@ -1,4 +1,48 @@
 //! The `shipshape` binary: parses arguments, loads the catalog, wires the
-//! subsystems together. Glue only.
+//! subsystems together and runs one command. Glue only: behaviour lives in
+//! the library crates (see `ARCHITECTURE.md`).
 
-fn main() {}
+mod cli;
+mod commands;
+mod demo;
+mod load;
+mod logging;
+mod reload;
+mod secrets;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    logging::init(cli.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: could not start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Serve(args) => commands::serve::run(args).await,
+            Command::Validate(args) => commands::validate::run(args).await,
+            Command::Demo(args) => demo::run(args).await,
+            Command::User(args) => commands::user::run(args).await,
+            Command::Token(args) => commands::token::run(args).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -7,13 +7,29 @@
 //!
 //! Times cross this API as [`jiff::Timestamp`] and are stored as integer
 //! milliseconds since the Unix epoch, so both backends behave the same.
+//!
+//! Layout: `store.rs` opens the pool and bounds every call; `migrate.rs` holds
+//! the embedded migrations (`migrations/<dialect>/NNNN_<feature>.sql`) and
+//! their runner; `auth.rs`, `tokens.rs` and `audit.rs` hold the queries, each
+//! written once with `$N` placeholders for both backends. With the cargo
+//! feature `testing`, [`testing`] provides throwaway databases for tests.
 
+mod audit;
+mod auth;
 mod error;
+mod migrate;
+mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod tokens;
+mod url;
 
 pub use error::StoreError;
+pub use store::Store;
+
+use std::time::Duration;
 
 use jiff::Timestamp;
-use std::time::Duration;
 
 /// Result alias for store operations.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -49,7 +65,9 @@ impl Default for StoreOptions {
 }
 
 /// What a user may do. Ordered: a higher role can do all a lower one can.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Reads everything an operator sees.
@@ -181,155 +199,27 @@ pub struct SetupGrant {
     pub user_id: Option<i64>,
 }
 
-/// The storage interface. Cheap to clone (a pooled handle).
-#[derive(Debug, Clone)]
-pub struct Store {}
+impl Role {
+    /// Every role, lowest first.
+    pub const ALL: [Role; 3] = [Role::Viewer, Role::Responder, Role::Admin];
 
-#[allow(unused_variables)]
-impl Store {
-    /// Opens (creating if needed) the store at `url` and runs the embedded
-    /// migrations. `url` is `sqlite://PATH` (the file is created) or
-    /// `postgres://…`.
-    pub async fn open(url: &str, options: StoreOptions) -> Result<Store> {
-        todo!()
+    /// The lowercase name used in the store, the API and the config.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Responder => "responder",
+            Role::Admin => "admin",
+        }
     }
 
-    /// Which backend this store uses.
-    pub fn backend(&self) -> Backend {
-        todo!()
+    /// Parses a name produced by [`Role::as_str`].
+    pub fn parse(name: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|role| role.as_str() == name)
     }
+}
 
-    /// Round-trips a trivial query; `Ok` means the store is reachable.
-    pub async fn ping(&self) -> Result<()> {
-        todo!()
-    }
-
-    /// Flushes and closes the pool (SQLite: checkpoints the WAL).
-    pub async fn close(&self) {
-        todo!()
-    }
-
-    /// Creates a user. Fails with [`StoreError::Conflict`] if the email is taken.
-    pub async fn create_user(&self, user: NewUser) -> Result<User> {
-        todo!()
-    }
-
-    /// Looks a user up by email (case-insensitive).
-    pub async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
-        todo!()
-    }
-
-    /// Looks a user up by id.
-    pub async fn user_by_id(&self, id: i64) -> Result<Option<User>> {
-        todo!()
-    }
-
-    /// All users, by id.
-    pub async fn list_users(&self) -> Result<Vec<User>> {
-        todo!()
-    }
-
-    /// Sets (or replaces) a user's password hash.
-    pub async fn set_password_hash(&self, user_id: i64, password_hash: &str) -> Result<()> {
-        todo!()
-    }
-
-    /// Changes a user's role.
-    pub async fn set_role(&self, user_id: i64, role: Role) -> Result<()> {
-        todo!()
-    }
-
-    /// Stores a one-time set-up token (hash only). With a `user_id` it lets
-    /// that user set a password; without, it lets the visitor create the first
-    /// admin account.
-    pub async fn create_setup_token(&self, user_id: Option<i64>, token_hash: &str, expires_at: Timestamp) -> Result<()> {
-        todo!()
-    }
-
-    /// Consumes a set-up token: returns what it grants if it exists and has not
-    /// expired at `now`, and deletes it either way (one use only).
-    pub async fn consume_setup_token(&self, token_hash: &str, now: Timestamp) -> Result<Option<SetupGrant>> {
-        todo!()
-    }
-
-    /// Looks a set-up token up without consuming it (to render the form).
-    pub async fn peek_setup_token(&self, token_hash: &str, now: Timestamp) -> Result<Option<SetupGrant>> {
-        todo!()
-    }
-
-    /// Whether any set-up token is still valid at `now` (used to decide whether to print a new link).
-    pub async fn has_live_setup_token(&self, now: Timestamp) -> Result<bool> {
-        todo!()
-    }
-
-    /// Stores a new session.
-    pub async fn create_session(&self, session: &Session) -> Result<()> {
-        todo!()
-    }
-
-    /// The session with this hash, if it exists, has not expired at `now`,
-    /// and its user is not disabled.
-    pub async fn session(&self, id_hash: &str, now: Timestamp) -> Result<Option<Session>> {
-        todo!()
-    }
-
-    /// Deletes a session (logout).
-    pub async fn delete_session(&self, id_hash: &str) -> Result<()> {
-        todo!()
-    }
-
-    /// Deletes sessions that expired before `now`; returns how many.
-    pub async fn delete_expired_sessions(&self, now: Timestamp) -> Result<u64> {
-        todo!()
-    }
-
-    /// Stores a new API token.
-    pub async fn create_api_token(&self, token: NewApiToken) -> Result<ApiToken> {
-        todo!()
-    }
-
-    /// The unrevoked token with this hash.
-    pub async fn api_token_by_hash(&self, token_hash: &str) -> Result<Option<ApiToken>> {
-        todo!()
-    }
-
-    /// All tokens, revoked ones included, newest first.
-    pub async fn list_api_tokens(&self) -> Result<Vec<ApiToken>> {
-        todo!()
-    }
-
-    /// Revokes a token; `false` if it did not exist or was already revoked.
-    pub async fn revoke_api_token(&self, id: i64, at: Timestamp) -> Result<bool> {
-        todo!()
-    }
-
-    /// Records a successful use of a token.
-    pub async fn touch_api_token(&self, id: i64, at: Timestamp) -> Result<()> {
-        todo!()
-    }
-
-    /// Records one failed login for `key` (e.g. `ip:1.2.3.4` or `user:a@b`).
-    pub async fn record_login_failure(&self, key: &str, at: Timestamp) -> Result<()> {
-        todo!()
-    }
-
-    /// How many failures `key` has had since `since`.
-    pub async fn login_failures_since(&self, key: &str, since: Timestamp) -> Result<u64> {
-        todo!()
-    }
-
-    /// Forgets failures of `key` (after a successful login).
-    pub async fn clear_login_failures(&self, key: &str) -> Result<()> {
-        todo!()
-    }
-
-    /// Appends to the audit log.
-    pub async fn append_audit(&self, entry: &AuditEntry) -> Result<AuditRecord> {
-        todo!()
-    }
-
-    /// Audit records newest first, at most `limit`, with ids below `before` when given.
-    pub async fn list_audit(&self, limit: u32, before: Option<i64>) -> Result<Vec<AuditRecord>> {
-        todo!()
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }

@@ -1,0 +1,670 @@
+//! The validated catalog model: one type per table of `shipshape.toml`.
+//! Field doc comments are the user documentation of each key; the key name
+//! is the field name unless the comment says otherwise.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use jiff::civil::{Date, DateTime, Time, Weekday};
+use jiff::tz::TimeZone;
+
+use crate::secret::Setting;
+
+/// The whole validated catalog.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Catalog {
+    /// The file it was loaded from (absolute).
+    pub path: PathBuf,
+    /// `[server]`: how this instance serves HTTP.
+    pub server: Server,
+    /// `[store]`: where state is kept.
+    pub store: StoreSettings,
+    /// `[[person]]`: everyone who can be paged or can sign in.
+    pub people: Vec<Person>,
+    /// `[[team]]`: groups of people that own services.
+    pub teams: Vec<Team>,
+    /// `[[schedule]]`: on-call rotations.
+    pub schedules: Vec<Schedule>,
+    /// `[[escalation]]`: who is notified, in which order, after how long.
+    pub escalations: Vec<Escalation>,
+    /// `[[route]]`: which escalation an incident follows; first match wins.
+    pub routes: Vec<Route>,
+    /// `[[notifier]]`: shared channels besides people's own contacts.
+    pub notifiers: Vec<Notifier>,
+    /// `[[service]]`: what is run, with its components, datastores and monitors.
+    pub services: Vec<Service>,
+    /// `[[third_party]]`: outside providers and what data they may receive.
+    pub third_parties: Vec<ThirdParty>,
+    /// `[status_page]`: the public status page, if any.
+    pub status_page: Option<StatusPage>,
+}
+
+/// `[server]` settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Server {
+    /// `listen`: socket address to bind, e.g. `"127.0.0.1:8080"`.
+    pub listen: Option<SocketAddr>,
+    /// `public_url`: the base URL users reach this instance at.
+    pub public_url: Option<url::Url>,
+    /// `location`: where this instance's probes run from (the `--location`
+    /// flag overrides it per instance).
+    pub location: Option<String>,
+    /// `trusted_proxies`: CIDRs whose `X-Forwarded-*` headers are believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// `tls = { cert, key }`: serve HTTPS with these PEM files.
+    pub tls: Option<Tls>,
+    /// `metrics = "public" | "token"`: whether `/metrics` is public (the
+    /// default) or needs a viewer token.
+    pub metrics_public: bool,
+    /// `max_body`: largest accepted request body, e.g. `"1MiB"` (the default).
+    pub max_body_bytes: u64,
+    /// `request_timeout`: upper bound on handling one request (default `30s`).
+    pub request_timeout: Duration,
+}
+
+impl Default for Server {
+    fn default() -> Self {
+        Self {
+            listen: None,
+            public_url: None,
+            location: None,
+            trusted_proxies: Vec::new(),
+            tls: None,
+            metrics_public: true,
+            max_body_bytes: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// `[server] tls`: certificate and key files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tls {
+    /// `cert`: PEM certificate chain (absolute path).
+    pub cert: PathBuf,
+    /// `key`: PEM private key (absolute path).
+    pub key: PathBuf,
+}
+
+/// `[store]` settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoreSettings {
+    /// `url`: `sqlite://PATH` (the default is `sqlite://shipshape.db`, next to
+    /// the catalog) or `postgres://…` for two or more instances. Relative
+    /// sqlite paths are already made absolute.
+    pub url: Setting,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        Self {
+            url: Setting::Plain("sqlite://shipshape.db".into()),
+        }
+    }
+}
+
+/// `[[person]]`: someone who can be paged or sign in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Person {
+    /// `id`: unique id referenced by teams, schedules and escalations.
+    pub id: String,
+    /// `name`: display name (defaults to the id).
+    pub name: String,
+    /// `timezone`: the person's IANA time zone, e.g. `"Europe/Berlin"`.
+    pub timezone: Option<TimeZone>,
+    /// `contact`: how to reach them, in order of preference.
+    pub contacts: Vec<Channel>,
+}
+
+impl Person {
+    /// Email addresses among the person's contacts (plain or resolved).
+    pub fn emails(&self) -> Vec<&str> {
+        self.contacts
+            .iter()
+            .filter_map(|contact| match contact {
+                Channel::Email { to } => to.value(),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// A way to deliver a notification, tagged by `type`. Used both for a
+/// person's `contact` list and for `[[notifier]]`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Channel {
+    /// `type = "email"`.
+    Email {
+        /// `to`: the address.
+        to: Setting,
+    },
+    /// `type = "ntfy"`: push through an ntfy server.
+    Ntfy {
+        /// `server`: base URL (default `https://ntfy.sh`).
+        server: Setting,
+        /// `topic`: the topic to publish to.
+        topic: Setting,
+        /// `token`: access token, if the topic is protected.
+        token: Option<Setting>,
+    },
+    /// `type = "webhook"`: a JSON POST.
+    Webhook {
+        /// `url`: where to POST.
+        url: Setting,
+        /// `token`: sent as a bearer token, if set.
+        token: Option<Setting>,
+        /// `headers`: extra request headers.
+        headers: BTreeMap<String, Setting>,
+    },
+    /// `type = "slack"`: a Slack incoming webhook.
+    Slack {
+        /// `url`: the incoming-webhook URL.
+        url: Setting,
+    },
+    /// `type = "pagerduty"`: hand off through PagerDuty Events v2.
+    Pagerduty {
+        /// `routing_key`: the integration key.
+        routing_key: Setting,
+    },
+    /// `type = "pushover"`.
+    Pushover {
+        /// `user`: the user or group key.
+        user: Setting,
+        /// `token`: the application token.
+        token: Setting,
+    },
+    /// `type = "sms"`: a text message.
+    Sms {
+        /// `to`: the phone number.
+        to: Setting,
+    },
+    /// `type = "phone"`: a voice call.
+    Phone {
+        /// `to`: the phone number.
+        to: Setting,
+    },
+}
+
+impl Channel {
+    /// The `type` tag of this channel.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Channel::Email { .. } => "email",
+            Channel::Ntfy { .. } => "ntfy",
+            Channel::Webhook { .. } => "webhook",
+            Channel::Slack { .. } => "slack",
+            Channel::Pagerduty { .. } => "pagerduty",
+            Channel::Pushover { .. } => "pushover",
+            Channel::Sms { .. } => "sms",
+            Channel::Phone { .. } => "phone",
+        }
+    }
+}
+
+/// `[[team]]`: a group of people.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Team {
+    /// `id`: unique id.
+    pub id: String,
+    /// `name`: display name (defaults to the id).
+    pub name: String,
+    /// `members`: person ids.
+    pub members: Vec<String>,
+    /// `deployers`: person ids allowed to deploy the team's services.
+    pub deployers: Vec<String>,
+}
+
+/// `[[schedule]]`: an on-call rotation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schedule {
+    /// `id`: unique id.
+    pub id: String,
+    /// `name`: display name (defaults to the id).
+    pub name: String,
+    /// `timezone`: IANA zone in which handoffs and dates are read.
+    pub timezone: TimeZone,
+    /// `rotation = {…}` (one layer) or `layers = [{…}, …]` (several; a later
+    /// layer takes precedence over an earlier one where it is active).
+    pub layers: Vec<Layer>,
+    /// `overrides`: temporary replacements, which win over every layer.
+    pub overrides: Vec<Override>,
+}
+
+/// One rotation layer of a schedule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layer {
+    /// `name`: optional label for the layer.
+    pub name: Option<String>,
+    /// `members`: person ids, in turn order (at least one).
+    pub members: Vec<String>,
+    /// `every`: length of one turn, e.g. `"1w"` or `"12h"` (at least `1m`).
+    pub every: Duration,
+    /// `handoff`: when a turn changes, `"monday 09:00"` or `"09:00"`
+    /// (default `"09:00"`).
+    pub handoff: Handoff,
+    /// `start`: the date the first member's first turn starts.
+    pub start: Date,
+}
+
+/// When a turn changes hands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Handoff {
+    /// Day of the week, when the handoff is written with one.
+    pub weekday: Option<Weekday>,
+    /// Wall-clock time in the schedule's time zone.
+    pub time: Time,
+}
+
+/// A temporary replacement in a schedule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Override {
+    /// `person`: who is on call instead.
+    pub person: String,
+    /// `from`: start, a date (`"2026-12-21"`, midnight) or date-time
+    /// (`"2026-12-21T09:00"`) in the schedule's zone.
+    pub from: DateTime,
+    /// `until`: end (exclusive), same forms as `from`.
+    pub until: DateTime,
+    /// `note`: why.
+    pub note: Option<String>,
+}
+
+/// `[[escalation]]`: an escalation policy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Escalation {
+    /// `id`: unique id referenced by routes.
+    pub id: String,
+    /// `steps`: notified in order until someone acknowledges.
+    pub steps: Vec<EscalationStep>,
+    /// `repeat`: how many times the whole list runs (default 1, at least 1).
+    pub repeat: u32,
+}
+
+/// One step of an escalation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EscalationStep {
+    /// `after`: delay after the incident opened (default `0s`).
+    pub after: Duration,
+    /// `notify`: `"schedule:ID"`, `"team:ID"`, `"person:ID"` or `"notifier:ID"`.
+    pub notify: Vec<Target>,
+}
+
+/// Who an escalation step notifies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// `schedule:ID` — whoever is on call.
+    Schedule(String),
+    /// `team:ID` — every member.
+    Team(String),
+    /// `person:ID`.
+    Person(String),
+    /// `notifier:ID` — a shared channel.
+    Notifier(String),
+}
+
+/// `[[route]]`: sends matching incidents to an escalation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Route {
+    /// `match`: conditions that must all hold (an empty match matches all).
+    pub matcher: RouteMatch,
+    /// `escalation`: escalation id.
+    pub escalation: String,
+    /// `continue`: keep evaluating later routes after this one matched.
+    pub continue_matching: bool,
+}
+
+/// The `match` table of a route.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RouteMatch {
+    /// `service`: service id.
+    pub service: Option<String>,
+    /// `component`: component id (of `service` if set, else of any service).
+    pub component: Option<String>,
+    /// `severity`: `"critical"`, `"warning"` or `"info"`.
+    pub severity: Option<Severity>,
+    /// `labels`: label values that must all match exactly.
+    pub labels: BTreeMap<String, String>,
+}
+
+/// Incident severity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// `info`.
+    Info,
+    /// `warning`.
+    Warning,
+    /// `critical`.
+    Critical,
+}
+
+/// `[[notifier]]`: a shared channel, e.g. a team's Slack room.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notifier {
+    /// `id`: unique id referenced as `notifier:ID`.
+    pub id: String,
+    /// `type` and its keys (see [`Channel`]).
+    pub channel: Channel,
+    /// `third_party`: the third party the channel sends data to.
+    pub third_party: Option<String>,
+}
+
+/// `[[service]]`: something the team runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Service {
+    /// `id`: unique id.
+    pub id: String,
+    /// `name`: display name (defaults to the id).
+    pub name: String,
+    /// `owner`: owning team id.
+    pub owner: Option<String>,
+    /// `tier`: e.g. `"critical"`.
+    pub tier: Option<String>,
+    /// `repo`: local checkout the readiness review reads (absolute path).
+    pub repo: Option<PathBuf>,
+    /// `data`: data classes the service handles, e.g. `["pii"]`.
+    pub data: Vec<String>,
+    /// `third_parties`: third-party ids the service sends data to.
+    pub third_parties: Vec<String>,
+    /// `depends_on`: service ids this one needs (no cycles).
+    pub depends_on: Vec<String>,
+    /// `slo`: service level objectives.
+    pub slo: Option<Slo>,
+    /// `[[service.component]]`.
+    pub components: Vec<Component>,
+    /// `[[service.datastore]]`.
+    pub datastores: Vec<Datastore>,
+    /// `[[service.monitor]]`.
+    pub monitors: Vec<Monitor>,
+}
+
+/// `slo`: service level objectives.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Slo {
+    /// `availability`: e.g. `"99.9%"`, as a percentage (`99.9`).
+    pub availability: Option<f64>,
+    /// `latency_p95`: 95th percentile latency target, e.g. `"500ms"`. At
+    /// least one of `availability` and `latency_p95` is required.
+    pub latency_p95: Option<Duration>,
+    /// `window`: rolling window (default `30d`, at least `1h`).
+    pub window: Duration,
+}
+
+/// `[[service.component]]`: a deployable part of a service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Component {
+    /// `id`: unique within the service.
+    pub id: String,
+    /// `instances`: how many should run (default 1, at least 1).
+    pub instances: u32,
+    /// `zones`: zones it runs in.
+    pub zones: Vec<String>,
+}
+
+/// `[[service.datastore]]`: a database the service uses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Datastore {
+    /// `id`: unique within the service.
+    pub id: String,
+    /// `kind`: `"postgres"`, `"redis"` or `"mysql"`.
+    pub kind: DatastoreKind,
+    /// `url`: connection URL (usually a secret).
+    pub url: Option<Setting>,
+    /// `replicas`: number of replicas besides the primary (default 0).
+    pub replicas: u32,
+}
+
+/// The kind of a datastore.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatastoreKind {
+    /// `postgres`.
+    Postgres,
+    /// `redis`.
+    Redis,
+    /// `mysql`.
+    Mysql,
+}
+
+/// `[[service.monitor]]`: a check run on a schedule, or a heartbeat.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Monitor {
+    /// `id`: unique within the service; referenced as `"service/monitor"`.
+    pub id: String,
+    /// `component`: component id of the same service.
+    pub component: Option<String>,
+    /// Exactly one of `http`, `tcp`, `dns`, `tls`, `heartbeat`, `datastore`.
+    pub kind: MonitorKind,
+    /// `every`: interval between checks (default `1m`, at least `1s`). For a
+    /// heartbeat this is `heartbeat.every`.
+    pub every: Duration,
+    /// `timeout`: per-check timeout (default `10s` or `every` if shorter;
+    /// never longer than `every`).
+    pub timeout: Duration,
+    /// `confirm`: consecutive failures before the monitor is down (default 1).
+    pub confirm: u32,
+    /// `recover`: consecutive successes before it is up again (default 1).
+    pub recover: u32,
+    /// `expect`: assertions such as `"status == 200"`, kept as written.
+    pub expect: Vec<String>,
+    /// `anomaly`: flag unusual values of a metric.
+    pub anomaly: Option<Anomaly>,
+    /// `quorum`: how many `locations` must agree before the monitor is down.
+    pub quorum: Option<u32>,
+    /// `locations`: where the check runs from (default: every instance).
+    pub locations: Vec<String>,
+}
+
+/// What a monitor checks.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MonitorKind {
+    /// `http = {…}`.
+    Http(HttpCheck),
+    /// `tcp = {…}`.
+    Tcp(TcpCheck),
+    /// `dns = {…}`.
+    Dns(DnsCheck),
+    /// `tls = {…}`: certificate validity and expiry.
+    Tls(TlsCheck),
+    /// `heartbeat = {…}`: the job pings Shipshape; silence is failure.
+    Heartbeat(HeartbeatCheck),
+    /// `datastore = { ref = "ID" }`: connect to a datastore of the service.
+    Datastore(DatastoreCheck),
+}
+
+impl MonitorKind {
+    /// The key naming this kind.
+    pub fn name(&self) -> &'static str {
+        match self {
+            MonitorKind::Http(_) => "http",
+            MonitorKind::Tcp(_) => "tcp",
+            MonitorKind::Dns(_) => "dns",
+            MonitorKind::Tls(_) => "tls",
+            MonitorKind::Heartbeat(_) => "heartbeat",
+            MonitorKind::Datastore(_) => "datastore",
+        }
+    }
+}
+
+/// `http = {…}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpCheck {
+    /// `url`: `http://` or `https://` URL.
+    pub url: Setting,
+    /// `method`: HTTP method (default `GET`).
+    pub method: String,
+    /// `headers`: request headers.
+    pub headers: BTreeMap<String, Setting>,
+    /// `body`: request body.
+    pub body: Option<Setting>,
+    /// `follow_redirects`: follow 3xx responses (default true).
+    pub follow_redirects: bool,
+    /// `max_redirects`: redirects followed at most (default 10).
+    pub max_redirects: u32,
+}
+
+/// `tcp = {…}`: `host` and `port`, or `address = "host:port"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TcpCheck {
+    /// `host`: host name or IP.
+    pub host: String,
+    /// `port`: TCP port.
+    pub port: u16,
+    /// `send`: bytes to send after connecting.
+    pub send: Option<String>,
+    /// `expect`: text the reply must contain.
+    pub expect: Option<String>,
+}
+
+/// `dns = {…}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DnsCheck {
+    /// `name`: the name to resolve.
+    pub name: String,
+    /// `record_type`: `A` (default), `AAAA`, `CNAME`, `MX`, `TXT`, `NS`,
+    /// `SOA`, `SRV`, `CAA` or `PTR`.
+    pub record_type: RecordType,
+    /// `resolver`: `"IP"` or `"IP:PORT"` (default: the system resolver).
+    pub resolver: Option<SocketAddr>,
+    /// `expect`: values the answer must contain.
+    pub expect: Vec<String>,
+}
+
+/// A DNS record type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs, clippy::upper_case_acronyms)]
+pub enum RecordType {
+    A,
+    AAAA,
+    CNAME,
+    MX,
+    TXT,
+    NS,
+    SOA,
+    SRV,
+    CAA,
+    PTR,
+}
+
+/// `tls = {…}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsCheck {
+    /// `host`: server name to connect to and verify.
+    pub host: String,
+    /// `port`: TCP port (default 443).
+    pub port: u16,
+}
+
+/// `heartbeat = {…}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeartbeatCheck {
+    /// `every`: expected interval between pings.
+    pub every: Duration,
+    /// `grace`: extra time allowed before a missing ping counts (default `0s`).
+    pub grace: Duration,
+}
+
+/// `datastore = { ref = "ID" }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatastoreCheck {
+    /// `ref`: datastore id of the same service.
+    pub datastore: String,
+}
+
+/// `anomaly = {…}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Anomaly {
+    /// `metric`: e.g. `"latency_p95"`.
+    pub metric: String,
+    /// `sensitivity`: `"low"`, `"medium"` (default) or `"high"`.
+    pub sensitivity: Sensitivity,
+}
+
+/// How eagerly anomalies are flagged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sensitivity {
+    /// `low`.
+    Low,
+    /// `medium`.
+    Medium,
+    /// `high`.
+    High,
+}
+
+/// `[[third_party]]`: an outside provider.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThirdParty {
+    /// `id`: unique id.
+    pub id: String,
+    /// `name`: display name (defaults to the id).
+    pub name: String,
+    /// `approved_for`: data classes it may receive, e.g. `["internal"]`.
+    pub approved_for: Vec<String>,
+    /// `approved = { by, on }`: who approved it and when.
+    pub approved: Option<Approval>,
+}
+
+/// A recorded approval.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Approval {
+    /// `by`: who approved.
+    pub by: String,
+    /// `on`: date of the approval.
+    pub on: Date,
+}
+
+/// `[status_page]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusPage {
+    /// `title`: page title.
+    pub title: String,
+    /// `components`: what users see, each backed by monitors.
+    pub components: Vec<StatusComponent>,
+    /// `publish`: where static copies of the page are written.
+    pub publish: Vec<PublishTarget>,
+}
+
+/// A component shown on the status page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusComponent {
+    /// `name`: shown to users.
+    pub name: String,
+    /// `group`: optional heading the component is listed under.
+    pub group: Option<String>,
+    /// `monitors`: `"service/monitor"` references.
+    pub monitors: Vec<MonitorRef>,
+}
+
+/// A `"service/monitor"` reference.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MonitorRef {
+    /// Service id.
+    pub service: String,
+    /// Monitor id within the service.
+    pub monitor: String,
+}
+
+impl std::fmt::Display for MonitorRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.service, self.monitor)
+    }
+}
+
+/// Where the static status site is published, tagged by `type`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PublishTarget {
+    /// `type = "dir"`: a local directory.
+    Dir {
+        /// `path`: the directory (absolute).
+        path: PathBuf,
+        /// `third_party`: the provider serving it, if any.
+        third_party: Option<String>,
+    },
+    /// `type = "s3"`: an S3-compatible bucket.
+    S3 {
+        /// `url`: `s3://bucket/prefix`.
+        url: Setting,
+        /// `third_party`: the provider hosting the bucket.
+        third_party: Option<String>,
+    },
+}

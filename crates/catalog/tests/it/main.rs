@@ -1,0 +1,9 @@
+//! Integration tests of the catalog: valid files parse, invalid ones report
+//! every problem at the right place, diffs name what changed, and no input
+//! panics.
+
+mod diff;
+mod fuzz;
+mod invalid;
+mod support;
+mod valid;

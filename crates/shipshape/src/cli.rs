@@ -1,0 +1,213 @@
+//! Command-line interface: every command, flag and environment variable.
+//!
+//! The help text is written for a newcomer: each command says what it does
+//! and the most common next step.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Shipshape: production operations in one binary.
+///
+/// Watches your services, pages the right person once, runs a public status
+/// page and scores each service's readiness for launch, from one catalog file
+/// (`shipshape.toml`) and one embedded store.
+///
+/// New here? Run `shipshape demo` and open the URL it prints.
+#[derive(Debug, Parser)]
+#[command(name = "shipshape", version, propagate_version = true)]
+pub struct Cli {
+    /// How log lines are written to standard error.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, env = "SHIPSHAPE_LOG_FORMAT")]
+    pub log_format: LogFormat,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server: web UI, API and every enabled subsystem.
+    ///
+    /// Reloads the catalog on SIGHUP and whenever the file changes; an invalid
+    /// catalog is refused and the running one stays. SIGTERM or Ctrl-C stops
+    /// gracefully.
+    Serve(ServeArgs),
+    /// Check a catalog file and list every problem with file:line:col.
+    ///
+    /// Exits 0 when the catalog is valid, 1 when it is not.
+    Validate(ValidateArgs),
+    /// Try Shipshape on your machine: a sample catalog, three sample upstream
+    /// services on loopback, and an embedded store, with an admin login printed.
+    Demo(DemoArgs),
+    /// Manage user accounts.
+    User(UserArgs),
+    /// Manage API tokens.
+    Token(TokenArgs),
+}
+
+/// Where the catalog and the store are.
+#[derive(Debug, Args, Clone)]
+pub struct ConfigArg {
+    /// The catalog file.
+    #[arg(long, short = 'c', env = "SHIPSHAPE_CONFIG", default_value = "shipshape.toml")]
+    pub config: PathBuf,
+
+    /// Store URL, `sqlite://PATH` or `postgres://…` (overrides `store.url`).
+    #[arg(long, env = "SHIPSHAPE_STORE_URL", hide_env_values = true)]
+    pub store_url: Option<String>,
+}
+
+/// Per-instance settings: they override the catalog's `[server]` so several
+/// instances can share one catalog.
+#[derive(Debug, Args, Clone, Default)]
+pub struct InstanceArgs {
+    /// Address to listen on, e.g. `0.0.0.0:8080` (overrides `server.listen`).
+    #[arg(long, env = "SHIPSHAPE_LISTEN")]
+    pub listen: Option<SocketAddr>,
+
+    /// Where this instance's probes run from, e.g. `us-east-1a` (overrides `server.location`).
+    #[arg(long, env = "SHIPSHAPE_LOCATION")]
+    pub location: Option<String>,
+}
+
+/// Arguments of `shipshape serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    #[command(flatten)]
+    pub instance: InstanceArgs,
+}
+
+/// Arguments of `shipshape validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+}
+
+/// Arguments of `shipshape demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Address for the web UI.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Directory for the demo's catalog and store; a new temporary directory
+    /// when not given. Reuse it later with `shipshape serve --config DIR/shipshape.toml`.
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+}
+
+/// Arguments of `shipshape user`.
+#[derive(Debug, Args)]
+pub struct UserArgs {
+    #[command(subcommand)]
+    pub command: UserCommand,
+}
+
+/// User subcommands.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user and print a one-time link where they set a password.
+    Add {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// The user's email (their login name).
+        email: String,
+        /// Display name (defaults to the catalog person's name, or the email).
+        #[arg(long)]
+        name: Option<String>,
+        /// Make the user an admin (shorthand for `--role admin`).
+        #[arg(long, conflicts_with = "role")]
+        admin: bool,
+        /// The user's role.
+        #[arg(long, value_enum, default_value_t = RoleArg::Viewer)]
+        role: RoleArg,
+    },
+    /// List users.
+    List {
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+}
+
+/// Arguments of `shipshape token`.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    #[command(subcommand)]
+    pub command: TokenCommand,
+}
+
+/// Token subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token and print it once (it is stored hashed).
+    Create {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// What the token may do.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// A label shown in the token list.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+    /// List API tokens (never their values).
+    List {
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+    /// Revoke an API token by id; it stops working at once.
+    Revoke {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// The token's id, from `shipshape token list`.
+        id: i64,
+    },
+}
+
+/// A role, as given on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum RoleArg {
+    /// Reads everything.
+    Viewer,
+    /// Also acknowledges and resolves incidents.
+    Responder,
+    /// Also manages users, tokens and settings.
+    Admin,
+}
+
+impl From<RoleArg> for shipshape_store::Role {
+    fn from(role: RoleArg) -> Self {
+        match role {
+            RoleArg::Viewer => Self::Viewer,
+            RoleArg::Responder => Self::Responder,
+            RoleArg::Admin => Self::Admin,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

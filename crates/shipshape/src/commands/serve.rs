@@ -1,0 +1,117 @@
+//! `shipshape serve`: open the store, start the web server and every
+//! subsystem, reload the catalog on change, stop gracefully on a signal.
+
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use shipshape_catalog::Catalog;
+use shipshape_clock::SystemClock;
+use shipshape_store::Store;
+use shipshape_web::{AppState, BuildInfo, TlsFiles, WebConfig, auth};
+use tokio::sync::watch;
+
+use crate::cli::{ConfigArg, InstanceArgs, ServeArgs};
+use crate::commands::{base_url, now};
+use crate::{load, reload};
+
+/// Where the server listens when neither the catalog nor the command line says.
+pub const DEFAULT_LISTEN: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 8080));
+
+/// Runs `shipshape serve`.
+pub async fn run(args: ServeArgs) -> Result<ExitCode> {
+    let catalog = load::catalog(&args.config, &args.instance).await?;
+    let store = load::store(&catalog).await?;
+    serve(catalog, store, args.config, args.instance, |_| {}).await
+}
+
+/// Serves `catalog` until SIGTERM or Ctrl-C. `on_start` is given the base URL
+/// once the socket is bound, before the first request is accepted.
+pub async fn serve(
+    catalog: Catalog,
+    store: Store,
+    config: ConfigArg,
+    instance: InstanceArgs,
+    on_start: impl FnOnce(&str),
+) -> Result<ExitCode> {
+    let listen = catalog.server.listen.unwrap_or(DEFAULT_LISTEN);
+    let listener = std::net::TcpListener::bind(listen)
+        .with_context(|| format!("could not listen on `{listen}`: is another process using it? pick one with --listen"))?;
+    listener.set_nonblocking(true)?;
+    let local_addr = listener.local_addr()?;
+    let scheme = if catalog.server.tls.is_some() { "https" } else { "http" };
+    let base = match &catalog.server.public_url {
+        Some(_) => base_url(&catalog),
+        None => format!("{scheme}://{local_addr}"),
+    };
+
+    tracing::info!(
+        store = %store.url_redacted(),
+        services = catalog.services.len(),
+        location = catalog.server.location.as_deref().unwrap_or("-"),
+        "starting"
+    );
+    println!("shipshape: listening on {scheme}://{local_addr}");
+    if let Some(token) = auth::ensure_setup_link(&store, now()).await? {
+        println!("shipshape: no admin yet — create the first admin account (one use, expires in 24 h):");
+        println!("  {base}/setup/{token}");
+    }
+    on_start(&base);
+
+    let tls = catalog.server.tls.as_ref().map(|tls| TlsFiles {
+        cert: tls.cert.clone(),
+        key: tls.key.clone(),
+    });
+    let web_config = WebConfig::from_catalog(&catalog);
+    let (catalog_tx, catalog_rx) = watch::channel(Arc::new(catalog));
+    let reloader = reload::spawn(config, instance, catalog_tx);
+    let state = AppState::new(
+        store.clone(),
+        catalog_rx,
+        SystemClock::shared(),
+        web_config,
+        build_info(),
+    );
+    let result = shipshape_web::launch(state, listener, tls, shutdown_signal()).await;
+    reloader.abort();
+    tokio::time::timeout(Duration::from_secs(10), store.close())
+        .await
+        .ok();
+    result?;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// This build's version and commit (`SHIPSHAPE_COMMIT` at build time, when set).
+fn build_info() -> BuildInfo {
+    BuildInfo {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        commit: option_env!("SHIPSHAPE_COMMIT").unwrap_or("unknown").to_owned(),
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C (SIGINT).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("Ctrl-C received: shutting down"),
+        _ = terminate => tracing::info!("SIGTERM received: shutting down"),
+    }
+}

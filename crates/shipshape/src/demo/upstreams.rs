@@ -1,0 +1,97 @@
+//! The demo's three sample upstream services, on loopback ports chosen by
+//! the OS: one healthy, one slow, one that fails part of the time.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use anyhow::Result;
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse};
+use axum::routing::get;
+
+/// Base URLs of the running upstreams.
+#[derive(Debug, Clone)]
+pub struct Upstreams {
+    /// Always answers quickly with 200.
+    pub healthy: String,
+    /// Answers with 200, but takes 0.3 to 2.4 seconds.
+    pub slow: String,
+    /// Fails with 503 for one minute in every five, and one request in ten otherwise.
+    pub flaky: String,
+}
+
+/// Starts the three upstreams; they run until the process exits.
+pub async fn start() -> Result<Upstreams> {
+    Ok(Upstreams {
+        healthy: spawn(healthy()).await?,
+        slow: spawn(slow()).await?,
+        flaky: spawn(flaky()).await?,
+    })
+}
+
+async fn spawn(app: Router) -> Result<String> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move {
+        if let Err(err) = axum::serve(listener, app).await {
+            tracing::warn!(error = %err, "demo upstream stopped");
+        }
+    });
+    Ok(format!("http://{addr}"))
+}
+
+const HOME: &str = "<!doctype html><title>Benefits</title><h1>Apply for benefits</h1>";
+
+fn healthy() -> Router {
+    Router::new()
+        .route("/", get(|| async { Html(HOME) }))
+        .route("/health", get(|| async { health_json() }))
+}
+
+fn slow() -> Router {
+    let counter = Arc::new(AtomicU64::new(0));
+    let handler = move || {
+        let n = counter.fetch_add(1, Ordering::Relaxed);
+        async move {
+            // A repeating pattern of delays from 300 ms to 2.4 s.
+            tokio::time::sleep(Duration::from_millis(300 + (n % 8) * 300)).await;
+            Html(HOME)
+        }
+    };
+    Router::new()
+        .route("/", get(handler.clone()))
+        .route("/health", get(|| async { health_json() }))
+}
+
+fn flaky() -> Router {
+    let counter = Arc::new(AtomicU64::new(0));
+    let handler = move || {
+        let n = counter.fetch_add(1, Ordering::Relaxed);
+        async move {
+            let minute = unix_seconds() / 60;
+            if minute % 5 == 4 || n % 10 == 9 {
+                (StatusCode::SERVICE_UNAVAILABLE, "upstream unavailable").into_response()
+            } else {
+                health_json().into_response()
+            }
+        }
+    };
+    Router::new()
+        .route("/", get(handler.clone()))
+        .route("/health", get(handler))
+}
+
+fn health_json() -> impl IntoResponse {
+    ([("content-type", "application/json")], r#"{"status":"ok"}"#)
+}
+
+/// The demo's outage schedule follows wall-clock minutes so a visitor sees
+/// it change; this is sample traffic, not Shipshape logic.
+fn unix_seconds() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}

@@ -1,0 +1,8 @@
+//! End-to-end tests of the `shipshape` binary, driven as a user would: real
+//! processes, real ports, real SQLite files, headless Chromium.
+
+mod browser;
+mod cli;
+mod secrets;
+mod serve;
+mod util;

@@ -1,0 +1,174 @@
+//! Helpers: run the real binary in a fresh temp directory, capture its
+//! output, find the port it bound, send it signals.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The binary under test.
+pub fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_shipshape"))
+}
+
+/// Runs the binary to completion in `dir`.
+pub fn run(dir: &Path, args: &[&str]) -> Output {
+    bin()
+        .args(args)
+        .current_dir(dir)
+        .env_remove("SHIPSHAPE_STORE_URL")
+        .output()
+        .expect("the shipshape binary runs")
+}
+
+/// A smallest valid catalog with one service.
+pub fn catalog_with_services(ids: &[&str]) -> String {
+    let mut toml = String::from("[store]\nurl = \"sqlite://shipshape.db\"\n");
+    for id in ids {
+        toml.push_str(&format!(
+            "\n[[service]]\nid = \"{id}\"\nname = \"Service {id}\"\n\n  [[service.component]]\n  id = \"web\"\n"
+        ));
+    }
+    toml
+}
+
+/// A running `shipshape` process whose output is captured.
+pub struct Running {
+    child: Child,
+    output: Arc<Mutex<Vec<String>>>,
+    /// The base URL it listens on.
+    pub base: String,
+}
+
+impl Running {
+    /// Starts `shipshape ARGS` in `dir` and waits for it to print the address it bound.
+    pub fn start(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Running {
+        let mut child = bin()
+            .args(args)
+            .current_dir(dir)
+            .envs(envs.iter().copied())
+            .env_remove("SHIPSHAPE_STORE_URL")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the shipshape binary starts");
+        let output = Arc::new(Mutex::new(Vec::new()));
+        for stream in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let output = output.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    output.lock().unwrap().push(line);
+                }
+            });
+        }
+        let mut running = Running {
+            child,
+            output,
+            base: String::new(),
+        };
+        let line = running.wait_for_line("listening on ", Duration::from_secs(60));
+        running.base = line
+            .split("listening on ")
+            .nth(1)
+            .unwrap()
+            .trim()
+            .to_owned();
+        running
+    }
+
+    /// Everything printed so far, stdout and stderr interleaved.
+    pub fn output(&self) -> String {
+        self.output.lock().unwrap().join("\n")
+    }
+
+    /// Waits until a printed line contains `needle`, and returns it.
+    pub fn wait_for_line(&mut self, needle: &str, limit: Duration) -> String {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(line) = self.output.lock().unwrap().iter().find(|l| l.contains(needle)) {
+                return line.clone();
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("shipshape exited ({status}) before printing `{needle}`:\n{}", self.output());
+            }
+            assert!(
+                Instant::now() < deadline,
+                "shipshape did not print `{needle}` within {limit:?}:\n{}",
+                self.output()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Sends a signal by name (`HUP`, `TERM`, …).
+    pub fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Sends SIGTERM and waits for the exit.
+    pub fn stop(mut self) -> ExitStatus {
+        self.signal("TERM");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "shipshape did not stop after SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Where tests leave artifacts (screenshots): `$SHIPSHAPE_TEST_ARTIFACTS`,
+/// else `test-artifacts/` at the workspace root.
+pub fn artifacts_dir() -> PathBuf {
+    let dir = std::env::var_os("SHIPSHAPE_TEST_ARTIFACTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-artifacts"));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Creates an API token through the CLI and returns it.
+pub fn create_token(dir: &Path, role: &str) -> String {
+    let out = run(dir, &["token", "create", "--config", "shipshape.toml", "--role", role]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// A blocking HTTP client with a timeout.
+pub fn http() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Polls `check` until it holds or `limit` passes.
+pub fn eventually(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if check() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    check()
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Makes sure the real servers and tools the test suite talks to are present
+# and running: PostgreSQL (database `test` on 127.0.0.1:5432) and Chromium
+# with ChromeDriver for the browser tests. Idempotent: does nothing when all
+# is in place. Installs with apt-get on Debian/Ubuntu; elsewhere it says what
+# to install and fails.
+set -euo pipefail
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+have() { command -v "$1" >/dev/null 2>&1; }
+apt_updated=0
+apt_install() {
+  if ! have apt-get; then
+    echo "prepare-test-env: please install: $*" >&2
+    exit 1
+  fi
+  if [ "$apt_updated" = 0 ]; then
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    apt_updated=1
+  fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# --- Chromium and ChromeDriver (browser tests) ------------------------------
+if ! have chromium || ! have chromedriver; then
+  echo "prepare-test-env: installing chromium and chromium-driver"
+  apt_install chromium chromium-driver
+fi
+
+# --- PostgreSQL ---------------------------------------------------------------
+pg_url_default="postgres://postgres@127.0.0.1:5432/test"
+if ! have pg_isready; then
+  echo "prepare-test-env: installing postgresql"
+  apt_install postgresql
+fi
+if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  if have pg_ctlcluster; then
+    version=$(ls /etc/postgresql | sort -V | tail -n 1)
+    echo "prepare-test-env: starting PostgreSQL $version"
+    as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+  fi
+  for _ in $(seq 1 30); do
+    pg_isready -q -h 127.0.0.1 -p 5432 && break
+    sleep 1
+  done
+fi
+if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  echo "prepare-test-env: PostgreSQL is not reachable on 127.0.0.1:5432; start it, or set SHIPSHAPE_TEST_POSTGRES_URL" >&2
+  exit 1
+fi
+url="${SHIPSHAPE_TEST_POSTGRES_URL:-$pg_url_default}"
+if ! psql "$url" -qtAc 'select 1' >/dev/null 2>&1; then
+  # A fresh Debian install: password auth on TCP and no `test` database yet.
+  echo "prepare-test-env: creating database test and a password for postgres"
+  as_root su postgres -c "psql -qc \"ALTER USER postgres PASSWORD 'postgres'\"" >/dev/null
+  as_root su postgres -c "createdb test" 2>/dev/null || true
+  url="postgres://postgres:postgres@127.0.0.1:5432/test"
+  psql "$url" -qtAc 'select 1' >/dev/null
+fi
+echo "$url"
