@@ -37,6 +37,7 @@ use toml::de::DeTable;
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use diff::{CatalogDiff, IdChanges, diff};
 pub use model::*;
+pub use query::human_duration;
 pub use secret::{Secret, SecretRef, SecretSource, Setting};
 
 use reader::Ctx;

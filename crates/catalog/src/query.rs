@@ -113,3 +113,60 @@ impl Channel {
         }
     }
 }
+
+impl MonitorKind {
+    /// A short description of what is checked, for lists and logs, e.g.
+    /// `GET https://example.gov/`, `tcp db.internal:5432`. A URL written as a
+    /// secret shows as `(secret url)`, never its value.
+    pub fn target(&self) -> String {
+        match self {
+            MonitorKind::Http(http) => match &http.url {
+                Setting::Plain(url) => format!("{} {url}", http.method),
+                Setting::Secret { .. } => format!("{} (secret url)", http.method),
+            },
+            MonitorKind::Tcp(tcp) => format!("tcp {}:{}", tcp.host, tcp.port),
+            MonitorKind::Dns(dns) => format!("dns {:?} {}", dns.record_type, dns.name),
+            MonitorKind::Tls(tls) => format!("tls {}:{}", tls.host, tls.port),
+            MonitorKind::Heartbeat(beat) => format!(
+                "heartbeat every {} (grace {})",
+                human_duration(beat.every),
+                human_duration(beat.grace)
+            ),
+            MonitorKind::Datastore(store) => format!("datastore `{}`", store.datastore),
+        }
+    }
+}
+
+/// Formats a duration the way the catalog writes them: `30s`, `5m`, `1h30m`, `250ms`.
+pub fn human_duration(duration: std::time::Duration) -> String {
+    let millis = duration.as_millis();
+    if millis == 0 {
+        return "0s".into();
+    }
+    if !millis.is_multiple_of(1000) {
+        return format!("{millis}ms");
+    }
+    let mut secs = duration.as_secs();
+    let mut out = String::new();
+    for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] {
+        if secs >= size {
+            out.push_str(&format!("{}{unit}", secs / size));
+            secs %= size;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_print_as_written() {
+        assert_eq!(human_duration(Duration::from_secs(30)), "30s");
+        assert_eq!(human_duration(Duration::from_secs(5400)), "1h30m");
+        assert_eq!(human_duration(Duration::from_millis(250)), "250ms");
+        assert_eq!(human_duration(Duration::from_secs(86_400)), "1d");
+    }
+}

@@ -62,7 +62,12 @@ pub enum Command {
 #[derive(Debug, Args, Clone)]
 pub struct ConfigArg {
     /// The catalog file.
-    #[arg(long, short = 'c', env = "SHIPSHAPE_CONFIG", default_value = "shipshape.toml")]
+    #[arg(
+        long,
+        short = 'c',
+        env = "SHIPSHAPE_CONFIG",
+        default_value = "shipshape.toml"
+    )]
     pub config: PathBuf,
 
     /// Store URL, `sqlite://PATH` or `postgres://…` (overrides `store.url`).

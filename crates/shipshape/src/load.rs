@@ -11,12 +11,7 @@ use crate::secrets;
 /// Loads and validates the catalog, resolves its secrets and applies the
 /// overrides given on the command line. The error lists every problem found.
 pub async fn catalog(config: &ConfigArg, instance: &InstanceArgs) -> Result<Catalog> {
-    let mut catalog = shipshape_catalog::load(&config.config).map_err(|diagnostics| {
-        anyhow!(
-            "the catalog has {} problem(s):\n{diagnostics}",
-            diagnostics.0.len()
-        )
-    })?;
+    let mut catalog = parse(config)?;
     secrets::resolve_all(&mut catalog).await?;
     apply_overrides(&mut catalog, config, instance);
     Ok(catalog)
@@ -47,9 +42,28 @@ pub async fn store(catalog: &Catalog) -> Result<Store> {
         .context("could not open the store named in `[store] url`")
 }
 
-/// Loads the catalog and opens its store: what the one-shot admin commands need.
+/// Loads the catalog and opens its store: what the one-shot admin commands
+/// need. Only the store URL's secret is resolved; the others are not needed.
 pub async fn catalog_and_store(config: &ConfigArg) -> Result<(Catalog, Store)> {
-    let catalog = catalog(config, &InstanceArgs::default()).await?;
+    let mut catalog = parse(config)?;
+    if let Setting::Secret { reference, value } = &mut catalog.store.url {
+        *value = Some(
+            secrets::resolve(reference)
+                .await
+                .with_context(|| format!("{}: the store url secret", reference.location))?,
+        );
+    }
+    apply_overrides(&mut catalog, config, &InstanceArgs::default());
     let store = store(&catalog).await?;
     Ok((catalog, store))
+}
+
+/// Parses and validates the catalog file, listing every problem on failure.
+fn parse(config: &ConfigArg) -> Result<Catalog> {
+    shipshape_catalog::load(&config.config).map_err(|diagnostics| {
+        anyhow!(
+            "the catalog has {} problem(s):\n{diagnostics}",
+            diagnostics.0.len()
+        )
+    })
 }

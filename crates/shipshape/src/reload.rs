@@ -103,10 +103,10 @@ fn hangup_signals() -> std::io::Result<Hangups> {
 /// Waits for the next SIGHUP; never resolves when signals are unavailable.
 async fn recv_hangup(hangups: &mut Option<Hangups>) {
     #[cfg(unix)]
-    if let Some(signals) = hangups {
-        if signals.recv().await.is_some() {
-            return;
-        }
+    if let Some(signals) = hangups
+        && signals.recv().await.is_some()
+    {
+        return;
     }
     let _ = hangups;
     std::future::pending::<()>().await

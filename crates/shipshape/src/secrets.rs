@@ -50,12 +50,17 @@ pub async fn resolve(reference: &SecretRef) -> Result<Secret> {
                     path.display()
                 );
             }
-            tokio::fs::read_to_string(path)
-                .await
-                .with_context(|| format!("secret file `{}` cannot be read as UTF-8 text", path.display()))?
+            tokio::fs::read_to_string(path).await.with_context(|| {
+                format!(
+                    "secret file `{}` cannot be read as UTF-8 text",
+                    path.display()
+                )
+            })?
         }
         SecretSource::Env(name) => std::env::var(name).map_err(|_| {
-            anyhow!("environment variable `{name}` is not set (or not UTF-8); export it before starting")
+            anyhow!(
+                "environment variable `{name}` is not set (or not UTF-8); export it before starting"
+            )
         })?,
         SecretSource::Command(argv) => run_command(argv).await?,
     };
@@ -107,7 +112,8 @@ async fn run_command(argv: &[String]) -> Result<String> {
     if out.len() as u64 > MAX_SECRET_BYTES {
         bail!("secret command `{program}` printed more than {MAX_SECRET_BYTES} bytes");
     }
-    String::from_utf8(out).map_err(|_| anyhow!("secret command `{program}` printed non-UTF-8 output"))
+    String::from_utf8(out)
+        .map_err(|_| anyhow!("secret command `{program}` printed non-UTF-8 output"))
 }
 
 #[cfg(test)]

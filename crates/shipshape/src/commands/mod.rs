@@ -26,7 +26,12 @@ pub fn now() -> Timestamp {
 }
 
 /// Records an action taken from the command line in the audit log.
-pub async fn audit_cli(store: &Store, action: &str, target: &str, detail: &str) -> anyhow::Result<()> {
+pub async fn audit_cli(
+    store: &Store,
+    action: &str,
+    target: &str,
+    detail: &str,
+) -> anyhow::Result<()> {
     store
         .append_audit(&AuditEntry {
             at: now(),

@@ -37,11 +37,19 @@ pub async fn serve(
     on_start: impl FnOnce(&str),
 ) -> Result<ExitCode> {
     let listen = catalog.server.listen.unwrap_or(DEFAULT_LISTEN);
-    let listener = std::net::TcpListener::bind(listen)
-        .with_context(|| format!("could not listen on `{listen}`: is another process using it? pick one with --listen"))?;
+    let listener = std::net::TcpListener::bind(listen).with_context(|| {
+        format!(
+            "could not listen on `{listen}`: is another process using it? pick one with --listen"
+        )
+    })?;
     listener.set_nonblocking(true)?;
     let local_addr = listener.local_addr()?;
-    let scheme = if catalog.server.tls.is_some() { "https" } else { "http" };
+    let scheme = if catalog.server.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let web_config = WebConfig::from_catalog(&catalog);
     let base = match &catalog.server.public_url {
         Some(_) => base_url(&catalog),
         None => format!("{scheme}://{local_addr}"),
@@ -55,7 +63,9 @@ pub async fn serve(
     );
     println!("shipshape: listening on {scheme}://{local_addr}");
     if let Some(token) = auth::ensure_setup_link(&store, now()).await? {
-        println!("shipshape: no admin yet — create the first admin account (one use, expires in 24 h):");
+        println!(
+            "shipshape: no admin yet — create the first admin account (one use, expires in 24 h):"
+        );
         println!("  {base}/setup/{token}");
     }
     on_start(&base);
@@ -64,7 +74,6 @@ pub async fn serve(
         cert: tls.cert.clone(),
         key: tls.key.clone(),
     });
-    let web_config = WebConfig::from_catalog(&catalog);
     let (catalog_tx, catalog_rx) = watch::channel(Arc::new(catalog));
     let reloader = reload::spawn(config, instance, catalog_tx);
     let state = AppState::new(
@@ -88,7 +97,9 @@ pub async fn serve(
 fn build_info() -> BuildInfo {
     BuildInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),
-        commit: option_env!("SHIPSHAPE_COMMIT").unwrap_or("unknown").to_owned(),
+        commit: option_env!("SHIPSHAPE_COMMIT")
+            .unwrap_or("unknown")
+            .to_owned(),
     }
 }
 

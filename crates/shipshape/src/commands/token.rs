@@ -15,9 +15,14 @@ pub async fn run(args: TokenArgs) -> Result<ExitCode> {
         TokenCommand::Create { config, role, name } => {
             let (_, store) = load::catalog_and_store(&config).await?;
             let (token, plain) =
-                auth::issue_api_token(&store, &name, role.into(), "cli", now())
-                    .await?;
-            audit_cli(&store, "token.create", &token.id.to_string(), &format!("name={name} role={role:?}")).await?;
+                auth::issue_api_token(&store, &name, role.into(), "cli", now()).await?;
+            audit_cli(
+                &store,
+                "token.create",
+                &token.id.to_string(),
+                &format!("name={name} role={role:?}"),
+            )
+            .await?;
             store.close().await;
             eprintln!(
                 "created token #{} `{}` ({:?}); it is shown only once — use it as `Authorization: Bearer <token>`:",
@@ -29,13 +34,19 @@ pub async fn run(args: TokenArgs) -> Result<ExitCode> {
         TokenCommand::List { config } => {
             let (_, store) = load::catalog_and_store(&config).await?;
             let tokens = store.list_api_tokens().await?;
-            println!("{:>5}  {:<20} {:<10} {:<22} {:<22} state", "id", "name", "role", "created", "last used");
+            println!(
+                "{:>5}  {:<20} {:<10} {:<22} {:<22} state",
+                "id", "name", "role", "created", "last used"
+            );
             for t in tokens {
                 let state = match t.revoked_at {
                     Some(at) => format!("revoked {at}"),
                     None => "active".into(),
                 };
-                let last = t.last_used_at.map(|at| at.to_string()).unwrap_or_else(|| "never".into());
+                let last = t
+                    .last_used_at
+                    .map(|at| at.to_string())
+                    .unwrap_or_else(|| "never".into());
                 println!(
                     "{:>5}  {:<20} {:<10} {:<22} {:<22} {state}",
                     t.id,

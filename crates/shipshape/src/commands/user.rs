@@ -1,10 +1,10 @@
 //! `shipshape user`: add users (with a one-time set-up link) and list them.
 
-use std::process::ExitCode;
 use anyhow::{Context, Result};
 use jiff::SignedDuration;
 use shipshape_store::{NewUser, Role};
 use shipshape_web::auth;
+use std::process::ExitCode;
 
 use crate::cli::{RoleArg, UserArgs, UserCommand};
 use crate::commands::{audit_cli, base_url, now};
@@ -41,11 +41,20 @@ pub async fn run(args: UserArgs) -> Result<ExitCode> {
                 .await
                 .with_context(|| format!("could not add `{email}`"))?;
             let token = auth::issue_setup_token(&store, Some(user.id), at, SETUP_LINK_TTL).await?;
-            audit_cli(&store, "user.create", &user.email, &format!("role={role:?}")).await?;
+            audit_cli(
+                &store,
+                "user.create",
+                &user.email,
+                &format!("role={role:?}"),
+            )
+            .await?;
             store.close().await;
             match person {
                 Some(p) => eprintln!("`{}` is catalog person `{}`", user.email, p.id),
-                None => eprintln!("`{}` is a local account (no catalog person has this email)", user.email),
+                None => eprintln!(
+                    "`{}` is a local account (no catalog person has this email)",
+                    user.email
+                ),
             }
             println!(
                 "{}/setup/{token}\n(one-time link to set a password, valid for 7 days)",
@@ -65,7 +74,11 @@ pub async fn run(args: UserArgs) -> Result<ExitCode> {
                     user.id,
                     user.email,
                     format!("{:?}", user.role).to_lowercase(),
-                    if user.password_hash.is_none() { " (set-up pending)" } else { "" }
+                    if user.password_hash.is_none() {
+                        " (set-up pending)"
+                    } else {
+                        ""
+                    }
                 );
             }
             store.close().await;

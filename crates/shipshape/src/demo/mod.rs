@@ -75,7 +75,13 @@ async fn reset_admin(store: &Store) -> Result<String> {
     Ok(password)
 }
 
-fn print_welcome(dir: &Path, catalog: &Path, base_url: &str, password: &str, upstreams: &upstreams::Upstreams) {
+fn print_welcome(
+    dir: &Path,
+    catalog: &Path,
+    base_url: &str,
+    password: &str,
+    upstreams: &upstreams::Upstreams,
+) {
     println!();
     println!("Shipshape demo is running.");
     println!();
@@ -90,7 +96,10 @@ fn print_welcome(dir: &Path, catalog: &Path, base_url: &str, password: &str, ups
     println!();
     println!("  Catalog   {}", catalog.display());
     println!("  Data      {}", dir.display());
-    println!("  Try       shipshape token create --config {} --role viewer", catalog.display());
+    println!(
+        "  Try       shipshape token create --config {} --role viewer",
+        catalog.display()
+    );
     println!("  Later     shipshape serve --config {}", catalog.display());
     println!();
     println!("Press Ctrl-C to stop.");
@@ -98,7 +107,9 @@ fn print_welcome(dir: &Path, catalog: &Path, base_url: &str, password: &str, ups
 
 /// A new, kept directory under the system temp dir.
 fn fresh_temp_dir() -> Result<PathBuf> {
-    let suffix = Alphanumeric.sample_string(&mut rand::rng(), 8).to_lowercase();
+    let suffix = Alphanumeric
+        .sample_string(&mut rand::rng(), 8)
+        .to_lowercase();
     let dir = std::env::temp_dir().join(format!("shipshape-demo-{suffix}"));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)

@@ -20,7 +20,11 @@ struct ChromeDriver {
 
 impl ChromeDriver {
     fn start() -> ChromeDriver {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let child = Command::new("chromedriver")
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -33,7 +37,10 @@ impl ChromeDriver {
         let url = format!("http://127.0.0.1:{port}");
         let status_url = format!("{url}/status");
         assert!(
-            eventually(Duration::from_secs(20), || reqwest::blocking::get(&status_url).is_ok()),
+            eventually(Duration::from_secs(20), || reqwest::blocking::get(
+                &status_url
+            )
+            .is_ok()),
             "chromedriver did not start on port {port}"
         );
         ChromeDriver { child, url }
@@ -53,7 +60,13 @@ fn chromium_logs_into_the_demo_and_sees_the_admin_shell() {
     let dir_arg = dir.path().join("demo");
     let mut demo = Running::start(
         dir.path(),
-        &["demo", "--listen", "127.0.0.1:0", "--dir", dir_arg.to_str().unwrap()],
+        &[
+            "demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--dir",
+            dir_arg.to_str().unwrap(),
+        ],
         &[],
     );
     let password_line = demo.wait_for_line("Password", Duration::from_secs(30));
@@ -68,6 +81,8 @@ fn chromium_logs_into_the_demo_and_sees_the_admin_shell() {
     let profile = tempfile::tempdir().unwrap();
     let base = demo.base.clone();
 
+    // Both rustls back-ends are linked into the test; pick one explicitly.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let (html, png) = runtime.block_on(async move {
         let mut caps = serde_json::Map::new();
@@ -90,7 +105,13 @@ fn chromium_logs_into_the_demo_and_sees_the_admin_shell() {
             .await
             .expect("a chromium session starts");
         client.goto(&format!("{base}/login")).await.unwrap();
-        client.find(Locator::Css("input[name=email]")).await.unwrap().send_keys(&email).await.unwrap();
+        client
+            .find(Locator::Css("input[name=email]"))
+            .await
+            .unwrap()
+            .send_keys(&email)
+            .await
+            .unwrap();
         client
             .find(Locator::Css("input[name=password]"))
             .await
@@ -98,8 +119,18 @@ fn chromium_logs_into_the_demo_and_sees_the_admin_shell() {
             .send_keys(&password)
             .await
             .unwrap();
-        client.find(Locator::Css("form button[type=submit]")).await.unwrap().click().await.unwrap();
-        client.wait().for_element(Locator::Css("nav")).await.unwrap();
+        client
+            .find(Locator::Css("form button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        client
+            .wait()
+            .for_element(Locator::Css("nav"))
+            .await
+            .unwrap();
         client.goto(&format!("{base}/monitors")).await.unwrap();
         let html = client.source().await.unwrap();
         let png = client.screenshot().await.unwrap();
@@ -110,10 +141,26 @@ fn chromium_logs_into_the_demo_and_sees_the_admin_shell() {
     std::fs::write(&shot, &png).unwrap();
     assert!(png.starts_with(b"\x89PNG"), "the screenshot is a PNG");
 
-    for nav in ["Monitors", "Incidents", "On-call", "Status page", "Readiness", "Settings"] {
-        assert!(html.contains(nav), "the admin shell lacks `{nav}` navigation");
+    for nav in [
+        "Monitors",
+        "Incidents",
+        "On-call",
+        "Status page",
+        "Readiness",
+        "Settings",
+    ] {
+        assert!(
+            html.contains(nav),
+            "the admin shell lacks `{nav}` navigation"
+        );
     }
-    assert!(html.contains("Benefits website"), "the demo's services are listed");
-    assert!(!html.contains("name=\"password\""), "still on the login page");
+    assert!(
+        html.contains("Benefits website"),
+        "the demo's services are listed"
+    );
+    assert!(
+        !html.contains("name=\"password\""),
+        "still on the login page"
+    );
     drop(demo);
 }

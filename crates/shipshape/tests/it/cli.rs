@@ -8,7 +8,14 @@ fn help_explains_the_commands() {
     let out = run(dir.path(), &["--help"]);
     assert!(out.status.success());
     let help = String::from_utf8(out.stdout).unwrap();
-    for word in ["serve", "validate", "demo", "user", "token", "shipshape demo"] {
+    for word in [
+        "serve",
+        "validate",
+        "demo",
+        "user",
+        "token",
+        "shipshape demo",
+    ] {
         assert!(help.contains(word), "--help lacks `{word}`:\n{help}");
     }
 }
@@ -34,9 +41,15 @@ fn validate_lists_every_error_with_positions_and_exits_1() {
     let out = run(dir.path(), &["validate", "--config", "bad.toml"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("bad.toml:7:1"), "unknown key position missing:\n{err}");
+    assert!(
+        err.contains("bad.toml:7:1"),
+        "unknown key position missing:\n{err}"
+    );
     assert!(err.contains("owner"), "no did-you-mean hint:\n{err}");
-    assert!(err.contains("bad.toml:10:6"), "duplicate id position missing:\n{err}");
+    assert!(
+        err.contains("bad.toml:10:6"),
+        "duplicate id position missing:\n{err}"
+    );
 }
 
 #[test]
@@ -50,40 +63,81 @@ fn validate_reports_a_missing_file_clearly() {
 #[test]
 fn token_create_list_revoke_round_trip() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("shipshape.toml"), catalog_with_services(&["api"])).unwrap();
+    std::fs::write(
+        dir.path().join("shipshape.toml"),
+        catalog_with_services(&["api"]),
+    )
+    .unwrap();
     let token = crate::util::create_token(dir.path(), "viewer");
     assert!(token.len() >= 32, "token too short: {token}");
 
     let out = run(dir.path(), &["token", "list", "--config", "shipshape.toml"]);
     let list = String::from_utf8(out.stdout).unwrap();
     assert!(list.contains("viewer") && list.contains("active"), "{list}");
-    assert!(!list.contains(&token), "token list must never show the token");
+    assert!(
+        !list.contains(&token),
+        "token list must never show the token"
+    );
 
-    let out = run(dir.path(), &["token", "revoke", "--config", "shipshape.toml", "1"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = run(dir.path(), &["token", "revoke", "--config", "shipshape.toml", "1"]);
+    let out = run(
+        dir.path(),
+        &["token", "revoke", "--config", "shipshape.toml", "1"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(
+        dir.path(),
+        &["token", "revoke", "--config", "shipshape.toml", "1"],
+    );
     assert!(!out.status.success(), "revoking twice must fail");
 }
 
 #[test]
 fn user_add_prints_a_one_time_setup_link() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("shipshape.toml"), catalog_with_services(&["api"])).unwrap();
+    std::fs::write(
+        dir.path().join("shipshape.toml"),
+        catalog_with_services(&["api"]),
+    )
+    .unwrap();
     let out = run(
         dir.path(),
-        &["user", "add", "--config", "shipshape.toml", "--admin", "Ops@Example.gov"],
+        &[
+            "user",
+            "add",
+            "--config",
+            "shipshape.toml",
+            "--admin",
+            "Ops@Example.gov",
+        ],
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.contains("/setup/"), "{stdout}");
 
     let out = run(dir.path(), &["user", "list", "--config", "shipshape.toml"]);
     let list = String::from_utf8(out.stdout).unwrap();
-    assert!(list.contains("ops@example.gov") && list.contains("admin"), "{list}");
+    assert!(
+        list.contains("ops@example.gov") && list.contains("admin"),
+        "{list}"
+    );
 
     let again = run(
         dir.path(),
-        &["user", "add", "--config", "shipshape.toml", "ops@example.gov"],
+        &[
+            "user",
+            "add",
+            "--config",
+            "shipshape.toml",
+            "ops@example.gov",
+        ],
     );
     assert!(!again.status.success(), "a duplicate email must be refused");
 }

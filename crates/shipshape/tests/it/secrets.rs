@@ -32,7 +32,10 @@ name = "API"
     let mut server = Running::start(
         dir.path(),
         &["serve", "--listen", "127.0.0.1:0"],
-        &[("SHIPSHAPE_TEST_PLANTED_URL", &planted_url), ("RUST_LOG", "trace")],
+        &[
+            ("SHIPSHAPE_TEST_PLANTED_URL", &planted_url),
+            ("RUST_LOG", "trace"),
+        ],
     );
     let token = create_token(dir.path(), "admin");
     let client = http();
@@ -64,7 +67,10 @@ name = "API"
         assert!(!logs.contains(planted), "secret leaked into logs:\n{logs}");
         assert!(!bodies.contains(planted), "secret leaked into responses");
     }
-    assert!(logs.len() > 1000, "trace logging was on, expected plenty of output");
+    assert!(
+        logs.len() > 1000,
+        "trace logging was on, expected plenty of output"
+    );
 }
 
 #[test]

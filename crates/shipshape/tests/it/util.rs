@@ -89,11 +89,20 @@ impl Running {
     pub fn wait_for_line(&mut self, needle: &str, limit: Duration) -> String {
         let deadline = Instant::now() + limit;
         loop {
-            if let Some(line) = self.output.lock().unwrap().iter().find(|l| l.contains(needle)) {
+            if let Some(line) = self
+                .output
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|l| l.contains(needle))
+            {
                 return line.clone();
             }
             if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("shipshape exited ({status}) before printing `{needle}`:\n{}", self.output());
+                panic!(
+                    "shipshape exited ({status}) before printing `{needle}`:\n{}",
+                    self.output()
+                );
             }
             assert!(
                 Instant::now() < deadline,
@@ -122,7 +131,10 @@ impl Running {
             if let Some(status) = self.child.try_wait().unwrap() {
                 return status;
             }
-            assert!(Instant::now() < deadline, "shipshape did not stop after SIGTERM");
+            assert!(
+                Instant::now() < deadline,
+                "shipshape did not stop after SIGTERM"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -147,8 +159,22 @@ pub fn artifacts_dir() -> PathBuf {
 
 /// Creates an API token through the CLI and returns it.
 pub fn create_token(dir: &Path, role: &str) -> String {
-    let out = run(dir, &["token", "create", "--config", "shipshape.toml", "--role", role]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(
+        dir,
+        &[
+            "token",
+            "create",
+            "--config",
+            "shipshape.toml",
+            "--role",
+            role,
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 

@@ -1,0 +1,189 @@
+//! The admin UI's read-only sections: Monitors, Services, Incidents,
+//! On-call, Status page and Readiness. Until their subsystems land, each shows
+//! a real empty state that says what to configure, with an example, plus what
+//! the catalog already knows.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+use shipshape_catalog::{Catalog, human_duration};
+use shipshape_store::Role;
+
+use crate::access::{Access, Routes};
+use crate::auth::{RequireRole, min};
+use crate::pages::{Nav, empty_state, page};
+use crate::state::AppState;
+
+/// A section that is explained, not yet populated.
+struct Section {
+    path: &'static str,
+    nav: Nav,
+    title: &'static str,
+    empty_heading: &'static str,
+    explanation: &'static str,
+    example: &'static str,
+}
+
+static SECTIONS: [Section; 4] = [
+    Section {
+        path: "/incidents",
+        nav: Nav::Incidents,
+        title: "Incidents",
+        empty_heading: "No incidents",
+        explanation: "Incidents open when a monitor goes down or an alert arrives, and are routed to whoever is on call. \
+                      Add monitors to your services and a route to an escalation so someone is paged.",
+        example: "[[escalation]]\nid = \"default\"\nsteps = [{ notify = [\"schedule:primary\"] }]\n\n[[route]]\nescalation = \"default\"",
+    },
+    Section {
+        path: "/oncall",
+        nav: Nav::OnCall,
+        title: "On-call",
+        empty_heading: "No on-call schedules yet",
+        explanation: "Define who is on call in shipshape.toml with a [[schedule]] (people come from [[person]]), then reload with SIGHUP.",
+        example: "[[schedule]]\nid = \"primary\"\ntimezone = \"Europe/Berlin\"\nrotation = { members = [\"ada\", \"grace\"], every = \"1w\", handoff = \"monday 09:00\", start = \"2026-01-05\" }",
+    },
+    Section {
+        path: "/status-page",
+        nav: Nav::StatusPage,
+        title: "Status page",
+        empty_heading: "No status page yet",
+        explanation: "A status page tells your users what is working. Add a [status_page] whose components are backed by monitors, then reload with SIGHUP.",
+        example: "[status_page]\ntitle = \"Example status\"\ncomponents = [{ name = \"Website\", monitors = [\"web/home\"] }]",
+    },
+    Section {
+        path: "/readiness",
+        nav: Nav::Readiness,
+        title: "Readiness",
+        empty_heading: "No readiness review yet",
+        explanation: "The readiness review checks, from live evidence, what is still missing before launch. Run it from the command line in the meantime.",
+        example: "shipshape check --config shipshape.toml",
+    },
+];
+
+/// Registers this area's routes.
+pub(super) fn routes(routes: Routes) -> Routes {
+    let viewer = Access::Role(Role::Viewer);
+    let routes = routes
+        .get("/", viewer, home)
+        .get("/monitors", viewer, monitors)
+        .get("/services", viewer, services);
+    SECTIONS.iter().fold(routes, |routes, section| {
+        routes.get(
+            section.path,
+            viewer,
+            move |actor: RequireRole<min::Viewer>| async move {
+                page(
+                    section.title,
+                    &actor,
+                    section.nav,
+                    empty_state(
+                        section.empty_heading,
+                        html! { p { (section.explanation) } },
+                        Some(section.example),
+                    ),
+                )
+            },
+        )
+    })
+}
+
+async fn home(_actor: RequireRole<min::Viewer>) -> Response {
+    Redirect::to("/monitors").into_response()
+}
+
+const MONITOR_EXAMPLE: &str = "[[service.monitor]]\nid = \"home\"\nhttp = { url = \"https://app.example.org/healthz\" }\nevery = \"30s\"";
+
+async fn monitors(State(state): State<AppState>, actor: RequireRole<min::Viewer>) -> Markup {
+    let catalog = state.catalog();
+    page("Monitors", &actor, Nav::Monitors, monitors_table(&catalog))
+}
+
+fn monitors_table(catalog: &Catalog) -> Markup {
+    let count = catalog.monitors().count();
+    if count == 0 {
+        let components: usize = catalog.services.iter().map(|s| s.components.len()).sum();
+        return empty_state(
+            "No monitors yet",
+            html! {
+                p { "Add a " code { "[[service.monitor]]" } " under a service in shipshape.toml, then reload with "
+                    code { "kill -HUP <pid>" } " (SIGHUP) or restart Shipshape." }
+                p class="muted" {
+                    "The catalog has " (catalog.services.len()) " service(s) with " (components)
+                    " component(s) to watch. " a href="/services" { "See services" } "."
+                }
+            },
+            Some(MONITOR_EXAMPLE),
+        );
+    }
+    html! {
+        p class="notice" {
+            "These are the monitors the catalog declares. Checks are not run yet: "
+            "the probe engine (states, uptime, latency) arrives with the monitoring release."
+        }
+        table {
+            caption class="muted" { (count) " monitor(s) from " code { (catalog.path.display()) } }
+            thead { tr {
+                th scope="col" { "Monitor" } th scope="col" { "Checks" } th scope="col" { "Every" }
+                th scope="col" { "Confirm" } th scope="col" { "Expectations" } th scope="col" { "State" }
+            } }
+            tbody {
+                @for (service, monitor) in catalog.monitors() {
+                    tr {
+                        th scope="row" { (service.name) br; span class="muted" { code { (service.id) "/" (monitor.id) } } }
+                        td { code { (monitor.kind.target()) } }
+                        td { (human_duration(monitor.every)) " (timeout " (human_duration(monitor.timeout)) ")" }
+                        td { (monitor.confirm) " down / " (monitor.recover) " up" }
+                        td {
+                            @if monitor.expect.is_empty() { span class="muted" { "default" } }
+                            ul { @for expectation in &monitor.expect { li { code { (expectation) } } } }
+                        }
+                        td { span class="muted" { "not checked yet" } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn services(State(state): State<AppState>, actor: RequireRole<min::Viewer>) -> Markup {
+    let catalog = state.catalog();
+    page("Services", &actor, Nav::Services, services_table(&catalog))
+}
+
+fn services_table(catalog: &Catalog) -> Markup {
+    if catalog.services.is_empty() {
+        return empty_state(
+            "No services in the catalog",
+            html! { p { "Describe what you run with " code { "[[service]]" } " and its " code { "[[service.component]]" } " entries in shipshape.toml, then reload with SIGHUP." } },
+            Some(
+                "[[service]]\nid = \"web\"\nowner = \"platform\"\ntier = \"critical\"\n\n[[service.component]]\nid = \"app\"\ninstances = 2\nzones = [\"a\", \"b\"]",
+            ),
+        );
+    }
+    html! {
+        table {
+            caption class="muted" { (catalog.services.len()) " service(s) from " code { (catalog.path.display()) } }
+            thead { tr { th scope="col" { "Service" } th scope="col" { "Owner" } th scope="col" { "Tier" } th scope="col" { "Components" } } }
+            tbody {
+                @for service in &catalog.services {
+                    tr {
+                        th scope="row" { (service.name) br; span class="muted" { code { (service.id) } } }
+                        td { (service.owner.as_deref().unwrap_or("—")) }
+                        td { (service.tier.as_deref().unwrap_or("—")) }
+                        td {
+                            @if service.components.is_empty() { span class="muted" { "none" } }
+                            ul {
+                                @for component in &service.components {
+                                    li {
+                                        code { (component.id) } " — " (component.instances) " instance(s)"
+                                        @if !component.zones.is_empty() { " in " (component.zones.join(", ")) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
