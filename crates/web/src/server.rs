@@ -89,11 +89,11 @@ pub async fn launch(
     served.context("the HTTP server failed")
 }
 
-/// rustls needs one process-wide crypto provider; with several compiled in
-/// (other crates enable `ring`), pick aws-lc-rs unless one is already set.
+/// rustls needs one process-wide crypto provider; Shipshape builds with
+/// `ring` only, and installs it unless a provider is already set.
 fn install_crypto_provider() {
     if rustls::crypto::CryptoProvider::get_default().is_none() {
         // Losing a race to another installer is fine: a provider is set.
-        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        let _ = rustls::crypto::ring::default_provider().install_default();
     }
 }

@@ -81,8 +81,6 @@ fn chromium_logs_into_the_demo_and_sees_the_admin_shell() {
     let profile = tempfile::tempdir().unwrap();
     let base = demo.base.clone();
 
-    // Both rustls back-ends are linked into the test; pick one explicitly.
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let (html, png) = runtime.block_on(async move {
         let mut caps = serde_json::Map::new();
@@ -98,8 +96,9 @@ fn chromium_logs_into_the_demo_and_sees_the_admin_shell() {
                 ],
             }),
         );
-        let client = ClientBuilder::rustls()
-            .unwrap()
+        // ChromeDriver is on loopback: plain HTTP, no TLS stack needed.
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = ClientBuilder::new(connector)
             .capabilities(caps)
             .connect(&driver.url)
             .await

@@ -222,18 +222,8 @@ async fn revoke_token(
 
 /// The catalog person whose email contact is the user's email, and their teams.
 fn catalog_match<'c>(catalog: &'c Catalog, email: &str) -> Option<(&'c Person, Vec<&'c Team>)> {
-    let person = catalog.people.iter().find(|person| {
-        person
-            .emails()
-            .iter()
-            .any(|e| e.eq_ignore_ascii_case(email))
-    })?;
-    let teams = catalog
-        .teams
-        .iter()
-        .filter(|team| team.members.contains(&person.id))
-        .collect();
-    Some((person, teams))
+    let person = catalog.person_by_email(email)?;
+    Some((person, catalog.teams_of(&person.id)))
 }
 
 async fn users_page(

@@ -105,3 +105,54 @@ async fn launch_reports_missing_tls_files() {
         "{error:#}"
     );
 }
+
+#[tokio::test]
+async fn launch_serves_https_from_certificate_files() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let minted = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("mint");
+    let cert_pem = minted.cert.pem();
+    let cert = dir.path().join("cert.pem");
+    let key = dir.path().join("key.pem");
+    std::fs::write(&cert, &cert_pem).expect("write cert");
+    std::fs::write(&key, minted.signing_key.serialize_pem()).expect("write key");
+
+    let server = TestServer::start().await;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.set_nonblocking(true).expect("nonblocking");
+    let port = listener.local_addr().expect("addr").port();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(shipshape_web::launch(
+        server.state(),
+        listener,
+        Some(shipshape_web::TlsFiles { cert, key }),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+
+    let client = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(cert_pem.as_bytes()).expect("pem"))
+        .resolve("localhost", ([127, 0, 0, 1], port).into())
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .expect("client");
+    let response = client
+        .get(format!("https://localhost:{port}/healthz"))
+        .send()
+        .await
+        .expect("https request");
+    assert_eq!(response.status(), 200);
+
+    let plain = reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{port}/healthz"))
+        .timeout(std::time::Duration::from_secs(5))
+        .send()
+        .await;
+    assert!(
+        plain.map(|r| r.status() != 200).unwrap_or(true),
+        "plain HTTP must not be served on the TLS port"
+    );
+
+    let _ = stop.send(());
+    task.await.expect("join").expect("clean shutdown");
+}
