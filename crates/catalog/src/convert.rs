@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use jiff::civil::{Date, DateTime};
 use jiff::tz::{TimeZone, TimeZoneDatabase};
+use shipshape_expect::Expectation;
 use toml::de::DeValue;
 
 use crate::diagnostic::did_you_mean;
@@ -19,6 +20,24 @@ use crate::units;
 /// Any string.
 pub(crate) fn string(ctx: &mut Ctx, field: Field) -> Option<String> {
     field.str(ctx).map(str::to_owned)
+}
+
+/// A monitor expectation such as `status == 200`, parsed now so an error
+/// points at the column inside the expression.
+pub(crate) fn expectation(ctx: &mut Ctx, field: Field) -> Option<Expectation> {
+    let source = field.str(ctx)?;
+    match Expectation::parse(source) {
+        Ok(expectation) => Some(expectation),
+        Err(err) => {
+            ctx.error_in_string(
+                &field.span(),
+                err.column.saturating_sub(1),
+                format!("invalid expectation `{source}`: {}", err.message),
+                err.help,
+            );
+            None
+        }
+    }
 }
 
 /// A string that is not blank (names, titles).

@@ -98,6 +98,39 @@ impl<'s> LineIndex<'s> {
         }
     }
 
+    /// The byte offset of the `index`-th decoded character of the TOML
+    /// string literal that starts at `literal_start` (at its opening quote),
+    /// following escapes in basic strings. Clamped into the text.
+    pub(crate) fn offset_in_string(&self, literal_start: usize, index: usize) -> usize {
+        let raw = self.source.get(literal_start..).unwrap_or_default();
+        let (quote, basic) = if raw.starts_with("\"\"\"") {
+            (3, true)
+        } else if raw.starts_with("'''") {
+            (3, false)
+        } else {
+            (1, raw.starts_with('"'))
+        };
+        let mut chars = raw.char_indices().skip(quote).peekable();
+        for _ in 0..index {
+            match chars.next() {
+                Some((_, '\\')) if basic => {
+                    let skip = match chars.next() {
+                        Some((_, 'u')) => 4,
+                        Some((_, 'U')) => 8,
+                        _ => 0,
+                    };
+                    for _ in 0..skip {
+                        chars.next();
+                    }
+                }
+                Some(_) => {}
+                None => break,
+            }
+        }
+        let within = chars.peek().map_or(raw.len(), |(i, _)| *i);
+        (literal_start + within).min(self.source.len())
+    }
+
     /// 1-based `(line, col)` of `offset`, clamped into the text.
     pub(crate) fn position(&self, offset: usize) -> (usize, usize) {
         let mut offset = offset.min(self.source.len());

@@ -39,6 +39,7 @@ pub use diff::{CatalogDiff, IdChanges, diff};
 pub use model::*;
 pub use query::human_duration;
 pub use secret::{Secret, SecretRef, SecretSource, Setting};
+pub use shipshape_expect::Expectation;
 
 use reader::Ctx;
 

@@ -2,6 +2,7 @@
 //! Field doc comments are the user documentation of each key; the key name
 //! is the field name unless the comment says otherwise.
 
+use shipshape_expect::Expectation;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -445,8 +446,9 @@ pub struct Monitor {
     pub confirm: u32,
     /// `recover`: consecutive successes before it is up again (default 1).
     pub recover: u32,
-    /// `expect`: assertions such as `"status == 200"`, kept as written.
-    pub expect: Vec<String>,
+    /// `expect`: assertions such as `"status == 200"`, parsed at load (see
+    /// the `shipshape-expect` crate for the language).
+    pub expect: Vec<Expectation>,
     /// `anomaly`: flag unusual values of a metric.
     pub anomaly: Option<Anomaly>,
     /// `quorum`: how many `locations` must agree before the monitor is down.

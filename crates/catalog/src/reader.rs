@@ -55,6 +55,19 @@ impl<'s> Ctx<'s> {
         self.diagnostics.push((span.start, diagnostic));
     }
 
+    /// Records an error at the `index`-th character inside the string literal
+    /// spanning `span` (e.g. a column inside an expectation).
+    pub(crate) fn error_in_string(
+        &mut self,
+        span: &Range<usize>,
+        index: usize,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) {
+        let offset = self.lines.offset_in_string(span.start, index);
+        self.error(&(offset..offset), message, help);
+    }
+
     /// `file:line:col` of `span`.
     pub(crate) fn location(&self, span: &Range<usize>) -> String {
         self.lines.location(&self.file, span)

@@ -53,6 +53,9 @@ pub enum StoreError {
         /// Why.
         source: std::io::Error,
     },
+    /// The caller passed a value the store cannot keep as given.
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
     /// A row held a value this version cannot read.
     #[error("corrupt row: {0}; the database may have been edited by hand or by a newer version")]
     Corrupt(String),

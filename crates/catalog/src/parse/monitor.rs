@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use super::{HTTP, ONE_SECOND, refer};
 use crate::convert::{
-    boolean, choice, count, duration, duration_at_least, ip_with_port, one_of, port, positive,
-    setting, setting_map, string, text, url_setting,
+    boolean, choice, count, duration, duration_at_least, expectation, ip_with_port, one_of, port,
+    positive, setting, setting_map, string, text, url_setting,
 };
 use crate::model::*;
 use crate::reader::{Ctx, Field, Table};
@@ -32,7 +32,7 @@ pub(super) fn monitor(ctx: &mut Ctx, t: &mut Table, service: &str) -> Option<Mon
     });
     let confirm = t.opt(ctx, "confirm", positive);
     let recover = t.opt(ctx, "recover", positive);
-    let expect = t.list(ctx, "expect", string);
+    let expect = t.list(ctx, "expect", expectation);
     let anomaly = t.opt(ctx, "anomaly", |c, f| f.with_table(c, "anomaly", anomaly));
     let locations = t.list(ctx, "locations", text);
     let quorum = t.opt(ctx, "quorum", positive);

@@ -15,6 +15,20 @@ struct Case {
 
 const CASES: &[Case] = &[
     Case {
+        name: "expectation with a type error points inside the expression",
+        source: "[[service]]\nid = \"api\"\n\n  [[service.monitor]]\n  id = \"home\"\n  http = { url = \"https://x.example/\" }\n  expect = [\"status == 200\", \"status == \\\"ok\\\"\"]\n",
+        line: 7,
+        col: 41,
+        words: &["invalid expectation", "`status` is a number"],
+    },
+    Case {
+        name: "expectation duration without a unit",
+        source: "[[service]]\nid = \"api\"\n\n  [[service.monitor]]\n  id = \"home\"\n  http = { url = \"https://x.example/\" }\n  expect = ['response_time < 800']\n",
+        line: 7,
+        col: 30,
+        words: &["invalid expectation", "800ms"],
+    },
+    Case {
         name: "toml syntax error",
         source: "[server]\nlisten = \"127.0.0.1:80\n",
         line: 2,
