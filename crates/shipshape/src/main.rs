@@ -7,6 +7,7 @@ mod commands;
 mod demo;
 mod load;
 mod logging;
+mod monitoring;
 mod reload;
 mod secrets;
 

@@ -11,13 +11,18 @@
 //! Layout: `store.rs` opens the pool and bounds every call; `migrate.rs` holds
 //! the embedded migrations (`migrations/<dialect>/NNNN_<feature>.sql`) and
 //! their runner; `auth.rs`, `tokens.rs` and `audit.rs` hold the queries, each
-//! written once with `$N` placeholders for both backends. With the cargo
-//! feature `testing`, [`testing`] provides throwaway databases for tests.
+//! written once with `$N` placeholders for both backends; `batch.rs` builds
+//! multi-row statements. `monitoring/` keeps check results, their hour and
+//! day rollups ([`LatencySketch`]), retention ([`Store::prune`]) and
+//! monitor state changes ([`MonitorEvent`]). With the cargo feature
+//! `testing`, [`testing`] provides throwaway databases for tests.
 
 mod audit;
 mod auth;
+mod batch;
 mod error;
 mod migrate;
+mod monitoring;
 mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -25,6 +30,11 @@ mod tokens;
 mod url;
 
 pub use error::StoreError;
+pub use monitoring::{
+    DayAvailability, LatencySketch, LocationId, MonitorEvent, MonitorEventRecord, MonitorId,
+    MonitorName, MonitorRecord, MonitorState, PruneReport, Resolution, Retention, SeriesPoint,
+    StoredResult, Uptime,
+};
 pub use store::Store;
 
 use std::time::Duration;

@@ -41,12 +41,20 @@ impl Migration {
 }
 
 /// Every migration this binary knows, oldest first.
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "auth",
-    sqlite: include_str!("../migrations/sqlite/0001_auth.sql"),
-    postgres: include_str!("../migrations/postgres/0001_auth.sql"),
-}];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "auth",
+        sqlite: include_str!("../migrations/sqlite/0001_auth.sql"),
+        postgres: include_str!("../migrations/postgres/0001_auth.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "monitoring",
+        sqlite: include_str!("../migrations/sqlite/0002_monitoring.sql"),
+        postgres: include_str!("../migrations/postgres/0002_monitoring.sql"),
+    },
+];
 
 /// The key of the PostgreSQL advisory lock held while migrating
 /// (`shipshap` in ASCII, so it will not collide with another application's).

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
-use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Connection, Decode, Row, Type};
+use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Connection, Decode, Row, Transaction, Type};
 
 use crate::url::Target;
 use crate::{Backend, Result, Role, StoreError, StoreOptions, migrate};
@@ -177,6 +177,30 @@ impl Store {
     /// The pool, for the query modules.
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.inner.pool
+    }
+
+    /// Starts a write transaction. On SQLite, `BEGIN IMMEDIATE` takes the
+    /// write lock up front, so a transaction that reads before it writes
+    /// cannot fail halfway on a lock upgrade. On PostgreSQL, `serialize`
+    /// names a transaction-scoped advisory lock to take first: transactions
+    /// sharing a key run (and commit) one at a time, as they do on SQLite.
+    pub(crate) async fn begin_write(
+        &self,
+        serialize: Option<i64>,
+    ) -> Result<Transaction<'static, sqlx::Any>> {
+        match self.backend() {
+            Backend::Sqlite => Ok(self.pool().begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Postgres => {
+                let mut tx = self.pool().begin().await?;
+                if let Some(key) = serialize {
+                    sqlx::query("SELECT 1 AS locked FROM pg_advisory_xact_lock($1)")
+                        .bind(key)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                Ok(tx)
+            }
+        }
     }
 
     /// Runs one store operation under `op_timeout`, turning pool timeouts,

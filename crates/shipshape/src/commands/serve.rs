@@ -15,7 +15,11 @@ use tokio::sync::watch;
 
 use crate::cli::{ConfigArg, InstanceArgs, ServeArgs};
 use crate::commands::{base_url, now};
+use crate::monitoring::Monitoring;
 use crate::{load, reload};
+
+/// The probe location of an instance that names none.
+pub const DEFAULT_LOCATION: &str = "local";
 
 /// Where the server listens when neither the catalog nor the command line says.
 pub const DEFAULT_LISTEN: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 8080));
@@ -74,23 +78,43 @@ pub async fn serve(
         cert: tls.cert.clone(),
         key: tls.key.clone(),
     });
+    let location = catalog
+        .server
+        .location
+        .clone()
+        .unwrap_or_else(|| DEFAULT_LOCATION.to_owned());
     let (catalog_tx, catalog_rx) = watch::channel(Arc::new(catalog));
     let reloader = reload::spawn(config, instance, catalog_tx);
-    let state = AppState::new(
+    let clock = SystemClock::shared();
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    });
+    let monitoring = Monitoring::start(
+        catalog_rx.clone(),
         store.clone(),
-        catalog_rx,
-        SystemClock::shared(),
-        web_config,
-        build_info(),
-    );
-    let result = shipshape_web::launch(state, listener, tls, shutdown_signal()).await;
+        clock.clone(),
+        location,
+        stopped(stop_rx.clone()),
+    )
+    .await?;
+    let state = AppState::new(store.clone(), catalog_rx, clock, web_config, build_info());
+    let result = shipshape_web::launch(state, listener, tls, stopped(stop_rx)).await;
     reloader.abort();
+    monitoring.join().await;
     tokio::time::timeout(Duration::from_secs(10), store.close())
         .await
         .ok();
     result?;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves once `stop` turns true (or its sender is gone).
+async fn stopped(mut stop: watch::Receiver<bool>) {
+    let _ = stop.wait_for(|stop| *stop).await;
 }
 
 /// This build's version and commit (`SHIPSHAPE_COMMIT` at build time, when set).

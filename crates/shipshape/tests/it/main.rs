@@ -3,6 +3,7 @@
 
 mod browser;
 mod cli;
+mod monitoring;
 mod secrets;
 mod serve;
 mod util;

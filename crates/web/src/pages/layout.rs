@@ -170,6 +170,10 @@ pre { background:#f6f8fa; padding:.75rem; overflow:auto; border-radius:4px; }
 .notice.good { border-color:var(--good); }
 .notice.bad { border-color:var(--bad); color:var(--bad); }
 .muted { color:var(--muted); }
+.bad { color:var(--bad); }
+.state { font-weight:600; white-space:nowrap; }
+.state-up { color:var(--good); }
+.state-down { color:var(--bad); }
 .visually-hidden { position:absolute; width:1px; height:1px; overflow:hidden; clip:rect(0 0 0 0); white-space:nowrap; }
 code.secret { font-size:1.1em; word-break:break-all; }
 "#;

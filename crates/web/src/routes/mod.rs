@@ -6,6 +6,7 @@
 mod api;
 mod auth;
 mod health;
+mod monitors;
 mod settings;
 mod ui;
 
@@ -49,6 +50,7 @@ fn all_routes(routes: Routes) -> Routes {
     let routes = health::routes(routes);
     let routes = auth::routes(routes);
     let routes = ui::routes(routes);
+    let routes = monitors::routes(routes);
     let routes = settings::routes(routes);
     api::routes(routes)
 }

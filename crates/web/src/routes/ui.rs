@@ -6,7 +6,7 @@
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
-use shipshape_catalog::{Catalog, human_duration};
+use shipshape_catalog::Catalog;
 use shipshape_store::Role;
 
 use crate::access::{Access, Routes};
@@ -65,7 +65,6 @@ pub(super) fn routes(routes: Routes) -> Routes {
     let viewer = Access::Role(Role::Viewer);
     let routes = routes
         .get("/", viewer, home)
-        .get("/monitors", viewer, monitors)
         .get("/services", viewer, services);
     SECTIONS.iter().fold(routes, |routes, section| {
         routes.get(
@@ -89,60 +88,6 @@ pub(super) fn routes(routes: Routes) -> Routes {
 
 async fn home(_actor: RequireRole<min::Viewer>) -> Response {
     Redirect::to("/monitors").into_response()
-}
-
-const MONITOR_EXAMPLE: &str = "[[service.monitor]]\nid = \"home\"\nhttp = { url = \"https://app.example.org/healthz\" }\nevery = \"30s\"";
-
-async fn monitors(State(state): State<AppState>, actor: RequireRole<min::Viewer>) -> Markup {
-    let catalog = state.catalog();
-    page("Monitors", &actor, Nav::Monitors, monitors_table(&catalog))
-}
-
-fn monitors_table(catalog: &Catalog) -> Markup {
-    let count = catalog.monitors().count();
-    if count == 0 {
-        let components: usize = catalog.services.iter().map(|s| s.components.len()).sum();
-        return empty_state(
-            "No monitors yet",
-            html! {
-                p { "Add a " code { "[[service.monitor]]" } " under a service in shipshape.toml, then reload with "
-                    code { "kill -HUP <pid>" } " (SIGHUP) or restart Shipshape." }
-                p class="muted" {
-                    "The catalog has " (catalog.services.len()) " service(s) with " (components)
-                    " component(s) to watch. " a href="/services" { "See services" } "."
-                }
-            },
-            Some(MONITOR_EXAMPLE),
-        );
-    }
-    html! {
-        p class="notice" {
-            "These are the monitors the catalog declares. Checks are not run yet: "
-            "the probe engine (states, uptime, latency) arrives with the monitoring release."
-        }
-        table {
-            caption class="muted" { (count) " monitor(s) from " code { (catalog.path.display()) } }
-            thead { tr {
-                th scope="col" { "Monitor" } th scope="col" { "Checks" } th scope="col" { "Every" }
-                th scope="col" { "Confirm" } th scope="col" { "Expectations" } th scope="col" { "State" }
-            } }
-            tbody {
-                @for (service, monitor) in catalog.monitors() {
-                    tr {
-                        th scope="row" { (service.name) br; span class="muted" { code { (service.id) "/" (monitor.id) } } }
-                        td { code { (monitor.kind.target()) } }
-                        td { (human_duration(monitor.every)) " (timeout " (human_duration(monitor.timeout)) ")" }
-                        td { (monitor.confirm) " down / " (monitor.recover) " up" }
-                        td {
-                            @if monitor.expect.is_empty() { span class="muted" { "default" } }
-                            ul { @for expectation in &monitor.expect { li { code { (expectation) } } } }
-                        }
-                        td { span class="muted" { "not checked yet" } }
-                    }
-                }
-            }
-        }
-    }
 }
 
 async fn services(State(state): State<AppState>, actor: RequireRole<min::Viewer>) -> Markup {

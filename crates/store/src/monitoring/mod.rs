@@ -1,0 +1,290 @@
+//! Persistence for monitoring: the monitor and location registries, raw
+//! check results, hour and day rollups, retention, and the state-change
+//! events alerting and the status page consume.
+//!
+//! Layout and why (sizes are measured by `examples/bytes_per_check.rs`):
+//! - `check_results` holds one compact row per check keyed
+//!   `(monitor_id, at_ms, location_id)`: small integers instead of names, a
+//!   `WITHOUT ROWID` table on SQLite so the key is the only b-tree. Kept for
+//!   [`Retention::raw`] (7 days by default).
+//! - `check_failures` holds the reason of each failed check only: most
+//!   checks pass, so most rows carry no text at all.
+//! - `check_rollups` holds, per monitor, one row per hour and one per UTC
+//!   day: checks, failures and a [`LatencySketch`] of the successful checks'
+//!   latencies. Kept for [`Retention::rollups`] (400 days by default). They
+//!   are updated in the transaction that inserts the results, so they never
+//!   disagree with the raw rows, also after a crash or restart. There is no
+//!   minute rollup: at one check per 30 s it would be larger than the raw
+//!   rows it summarises, so minute series are computed from raw rows (kept
+//!   as long as minute resolution is useful).
+//! - `monitor_events` holds state changes, read in id order by consumers.
+//!
+//! Measured (1,000 monitors every 30 s for 24 h, 1 % failing): SQLite
+//! stores 24.4 bytes per check including rollups and failure reasons
+//! (21.7 after `VACUUM`); PostgreSQL about 124, its per-row overhead (a
+//! 24-byte tuple header, line pointer and primary-key entry) being most
+//! of it.
+//!
+//! Files: `registry.rs` (monitors, locations), `results.rs` (insert and read
+//! raw results), `rollup.rs` (rollup upkeep, uptime, series, daily bars),
+//! `sketch.rs` ([`LatencySketch`]), `events.rs` (state changes) and
+//! `retention.rs` ([`Store::prune`](crate::Store::prune)).
+
+mod events;
+mod registry;
+mod results;
+mod retention;
+mod rollup;
+mod sketch;
+
+pub use sketch::LatencySketch;
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+
+/// A registered monitor's id: the small integer every result row stores in
+/// place of the monitor's name. Assigned by [`Store::register_monitors`](crate::Store::register_monitors).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MonitorId(pub i32);
+
+/// A registered probe location's id (where a check ran from). Assigned by
+/// [`Store::register_locations`](crate::Store::register_locations).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LocationId(pub i16);
+
+/// A monitor's name in the catalog: the service it belongs to and its own name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MonitorName {
+    /// The service's name.
+    pub service: String,
+    /// The monitor's name within the service.
+    pub monitor: String,
+}
+
+/// A registered monitor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonitorRecord {
+    /// Its id.
+    pub id: MonitorId,
+    /// Its catalog name.
+    pub name: MonitorName,
+    /// Whether an operator paused it.
+    pub paused: bool,
+    /// When it was first registered.
+    pub created_at: Timestamp,
+}
+
+/// One check of one monitor from one location, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResult {
+    /// The monitor.
+    pub monitor: MonitorId,
+    /// When the check started; stored to the millisecond.
+    pub at: Timestamp,
+    /// How long it took; stored to the nearest millisecond.
+    pub latency: Duration,
+    /// Whether it passed.
+    pub ok: bool,
+    /// The HTTP status code, for HTTP checks that got a response.
+    pub status_code: Option<u16>,
+    /// Where it ran from.
+    pub location: LocationId,
+    /// Why it failed. Stored for failed checks only: ignored (and read back
+    /// as `None`) for passing ones.
+    pub reason: Option<String>,
+}
+
+/// Check counts over a period.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Uptime {
+    /// How many checks ran.
+    pub checks: u64,
+    /// How many of them failed.
+    pub failures: u64,
+}
+
+/// The resolution of a latency series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Resolution {
+    /// One point per minute, computed from raw results (so only as far back
+    /// as [`Retention::raw`]).
+    Minute,
+    /// One point per hour, from hour rollups.
+    Hour,
+    /// One point per UTC day, from day rollups.
+    Day,
+}
+
+/// One point of a latency series: one minute, hour or day of one monitor.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SeriesPoint {
+    /// The start of the period.
+    pub start: Timestamp,
+    /// Checks and failures in the period.
+    pub uptime: Uptime,
+    /// Median latency of the period's successful checks; `None` if none passed.
+    pub p50: Option<Duration>,
+    /// 95th percentile latency of the successful checks.
+    pub p95: Option<Duration>,
+    /// 99th percentile latency of the successful checks.
+    pub p99: Option<Duration>,
+}
+
+/// One UTC day's availability, for the status page's 90-day bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayAvailability {
+    /// Midnight UTC starting the day.
+    pub day: Timestamp,
+    /// Checks and failures that day (zero checks: no data).
+    pub uptime: Uptime,
+}
+
+/// How long monitoring data is kept, for [`Store::prune`](crate::Store::prune).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Raw results and failure reasons (default 7 days).
+    pub raw: Duration,
+    /// Hour and day rollups, and state changes other than each monitor's
+    /// latest (default 400 days).
+    pub rollups: Duration,
+}
+
+/// What [`Store::prune`](crate::Store::prune) deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PruneReport {
+    /// Raw result rows.
+    pub results: u64,
+    /// Failure reasons.
+    pub failures: u64,
+    /// Hour and day rollup rows.
+    pub rollups: u64,
+    /// State-change events.
+    pub events: u64,
+}
+
+/// The state of a monitor as alerting and the status page see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MonitorState {
+    /// No verdict yet (new, resumed, or only unconfirmed failures so far).
+    Unknown,
+    /// Passing.
+    Up,
+    /// Failing, confirmed.
+    Down,
+    /// Frozen by an operator.
+    Paused,
+}
+
+/// A monitor changed state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonitorEvent {
+    /// The monitor.
+    pub monitor: MonitorId,
+    /// When it changed.
+    pub at: Timestamp,
+    /// The state before.
+    pub from: MonitorState,
+    /// The state after.
+    pub to: MonitorState,
+    /// Why (for `Down`, the failure that confirmed it).
+    pub reason: Option<String>,
+    /// The locations whose verdict is `to`; names without commas.
+    pub locations: Vec<String>,
+}
+
+/// A stored [`MonitorEvent`] with its id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonitorEventRecord {
+    /// Store-assigned id; consumers read events in increasing id order.
+    pub id: i64,
+    /// The event.
+    pub event: MonitorEvent,
+}
+
+impl Uptime {
+    /// The passing fraction `0.0..=1.0`; `None` when no check ran.
+    pub fn ratio(&self) -> Option<f64> {
+        (self.checks > 0)
+            .then(|| self.checks.saturating_sub(self.failures) as f64 / self.checks as f64)
+    }
+}
+
+impl std::ops::AddAssign for Uptime {
+    fn add_assign(&mut self, other: Uptime) {
+        self.checks += other.checks;
+        self.failures += other.failures;
+    }
+}
+
+impl Resolution {
+    /// The length of one period in milliseconds.
+    pub fn width_ms(self) -> i64 {
+        match self {
+            Resolution::Minute => MINUTE_MS,
+            Resolution::Hour => HOUR_MS,
+            Resolution::Day => DAY_MS,
+        }
+    }
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self {
+            raw: Duration::from_secs(7 * 86_400),
+            rollups: Duration::from_secs(400 * 86_400),
+        }
+    }
+}
+
+impl MonitorState {
+    /// Every state.
+    pub const ALL: [MonitorState; 4] = [
+        MonitorState::Unknown,
+        MonitorState::Up,
+        MonitorState::Down,
+        MonitorState::Paused,
+    ];
+
+    /// The lowercase name stored and shown: `unknown`, `up`, `down`, `paused`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MonitorState::Unknown => "unknown",
+            MonitorState::Up => "up",
+            MonitorState::Down => "down",
+            MonitorState::Paused => "paused",
+        }
+    }
+
+    /// Parses a name produced by [`MonitorState::as_str`].
+    pub fn parse(name: &str) -> Option<MonitorState> {
+        MonitorState::ALL
+            .into_iter()
+            .find(|state| state.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for MonitorState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+const MINUTE_MS: i64 = 60_000;
+const HOUR_MS: i64 = 3_600_000;
+const DAY_MS: i64 = 86_400_000;
+
+/// `ms` rounded down to a multiple of `width` (also before 1970).
+fn floor_to(ms: i64, width: i64) -> i64 {
+    ms.div_euclid(width) * width
+}
+
+/// `ms` rounded up to a multiple of `width`.
+fn ceil_to(ms: i64, width: i64) -> i64 {
+    floor_to(ms, width) + if ms.rem_euclid(width) == 0 { 0 } else { width }
+}
+
+/// A duration in whole milliseconds, saturating.
+fn duration_ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
