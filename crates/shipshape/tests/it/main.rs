@@ -1,6 +1,7 @@
 //! End-to-end tests of the `shipshape` binary, driven as a user would: real
 //! processes, real ports, real SQLite files, headless Chromium.
 
+mod access;
 mod browser;
 mod cli;
 mod monitoring;
