@@ -214,13 +214,11 @@ impl Store {
 
     /// Deletes set-up tokens that expired at or before `now`; returns how many.
     pub async fn delete_expired_setup_tokens(&self, now: Timestamp) -> Result<u64> {
-        self.run("delete_expired_setup_tokens", async {
-            let done = sqlx::query("DELETE FROM setup_tokens WHERE expires_at <= $1")
-                .bind(now.as_millisecond())
-                .execute(self.pool())
-                .await?;
-            Ok(done.rows_affected())
-        })
+        self.execute_with(
+            "delete_expired_setup_tokens",
+            "DELETE FROM setup_tokens WHERE expires_at <= $1",
+            now.as_millisecond(),
+        )
         .await
     }
 
@@ -277,25 +275,21 @@ impl Store {
     /// Deletes every session of a user (e.g. after a password change or
     /// disabling); returns how many.
     pub async fn delete_user_sessions(&self, user_id: i64) -> Result<u64> {
-        self.run("delete_user_sessions", async {
-            let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                .bind(user_id)
-                .execute(self.pool())
-                .await?;
-            Ok(done.rows_affected())
-        })
+        self.execute_with(
+            "delete_user_sessions",
+            "DELETE FROM sessions WHERE user_id = $1",
+            user_id,
+        )
         .await
     }
 
     /// Deletes sessions that expired before `now`; returns how many.
     pub async fn delete_expired_sessions(&self, now: Timestamp) -> Result<u64> {
-        self.run("delete_expired_sessions", async {
-            let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-                .bind(now.as_millisecond())
-                .execute(self.pool())
-                .await?;
-            Ok(done.rows_affected())
-        })
+        self.execute_with(
+            "delete_expired_sessions",
+            "DELETE FROM sessions WHERE expires_at <= $1",
+            now.as_millisecond(),
+        )
         .await
     }
 }

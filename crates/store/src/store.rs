@@ -203,6 +203,21 @@ impl Store {
         }
     }
 
+    /// Runs one statement bound to a single integer (an id, or a time in
+    /// milliseconds) under `op_timeout`; returns how many rows it touched.
+    pub(crate) async fn execute_with(
+        &self,
+        op: &'static str,
+        sql: &'static str,
+        value: i64,
+    ) -> Result<u64> {
+        self.run(op, async {
+            let done = sqlx::query(sql).bind(value).execute(self.pool()).await?;
+            Ok(done.rows_affected())
+        })
+        .await
+    }
+
     /// Runs one store operation under `op_timeout`, turning pool timeouts,
     /// SQLite busy errors and unique violations into their own errors.
     pub(crate) async fn run<T>(

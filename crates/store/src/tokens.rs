@@ -158,13 +158,11 @@ impl Store {
     /// Deletes failures of every key recorded before `before` (retention);
     /// returns how many.
     pub async fn prune_login_failures(&self, before: Timestamp) -> Result<u64> {
-        self.run("prune_login_failures", async {
-            let done = sqlx::query("DELETE FROM login_failures WHERE at < $1")
-                .bind(before.as_millisecond())
-                .execute(self.pool())
-                .await?;
-            Ok(done.rows_affected())
-        })
+        self.execute_with(
+            "prune_login_failures",
+            "DELETE FROM login_failures WHERE at < $1",
+            before.as_millisecond(),
+        )
         .await
     }
 }
