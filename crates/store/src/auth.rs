@@ -95,41 +95,35 @@ impl Store {
 
     /// Sets (or replaces) a user's password hash.
     pub async fn set_password_hash(&self, user_id: i64, password_hash: &str) -> Result<()> {
-        self.run("set_password_hash", async {
-            let done = sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
-                .bind(user_id)
-                .bind(password_hash)
-                .execute(self.pool())
-                .await?;
-            expect_user(done.rows_affected(), user_id)
-        })
+        self.update_user(
+            "set_password_hash",
+            "UPDATE users SET password_hash = $2 WHERE id = $1",
+            user_id,
+            password_hash,
+        )
         .await
     }
 
     /// Changes a user's role.
     pub async fn set_role(&self, user_id: i64, role: Role) -> Result<()> {
-        self.run("set_role", async {
-            let done = sqlx::query("UPDATE users SET role = $2 WHERE id = $1")
-                .bind(user_id)
-                .bind(role.as_str())
-                .execute(self.pool())
-                .await?;
-            expect_user(done.rows_affected(), user_id)
-        })
+        self.update_user(
+            "set_role",
+            "UPDATE users SET role = $2 WHERE id = $1",
+            user_id,
+            role.as_str(),
+        )
         .await
     }
 
     /// Disables or re-enables a user. A disabled user cannot log in, and
     /// [`Store::session`] stops returning their sessions at once.
     pub async fn set_disabled(&self, user_id: i64, disabled: bool) -> Result<()> {
-        self.run("set_disabled", async {
-            let done = sqlx::query("UPDATE users SET disabled = $2 WHERE id = $1")
-                .bind(user_id)
-                .bind(i64::from(disabled))
-                .execute(self.pool())
-                .await?;
-            expect_user(done.rows_affected(), user_id)
-        })
+        self.update_user(
+            "set_disabled",
+            "UPDATE users SET disabled = $2 WHERE id = $1",
+            user_id,
+            i64::from(disabled),
+        )
         .await
     }
 
@@ -298,6 +292,31 @@ impl Store {
 pub(crate) fn count(row: &AnyRow) -> Result<u64> {
     let n: i64 = col(row, "n")?;
     u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("negative count `{n}`")))
+}
+
+impl Store {
+    /// Runs `sql`, an `UPDATE users … WHERE id = $1` setting one column to
+    /// `$2`; a missing user is [`StoreError::NotFound`].
+    async fn update_user<'q, T>(
+        &self,
+        op: &'static str,
+        sql: &'static str,
+        user_id: i64,
+        value: T,
+    ) -> Result<()>
+    where
+        T: 'q + Send + sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any>,
+    {
+        self.run(op, async {
+            let done = sqlx::query(sql)
+                .bind(user_id)
+                .bind(value)
+                .execute(self.pool())
+                .await?;
+            expect_user(done.rows_affected(), user_id)
+        })
+        .await
+    }
 }
 
 fn expect_user(rows_affected: u64, user_id: i64) -> Result<()> {

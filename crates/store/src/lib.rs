@@ -15,7 +15,7 @@
 //! multi-row statements. `monitoring/` keeps check results, their hour and
 //! day rollups ([`LatencySketch`]), retention ([`Store::prune`]) and
 //! monitor state changes ([`MonitorEvent`]). With the cargo feature
-//! `testing`, [`testing`] provides throwaway databases for tests.
+//! `testing`, the `testing` module provides throwaway databases for tests.
 
 mod audit;
 mod auth;
