@@ -256,6 +256,86 @@ pub(crate) fn path(ctx: &mut Ctx, field: Field) -> Option<PathBuf> {
     Some(absolute(&ctx.base_dir, Path::new(&value)))
 }
 
+/// What a PEM file read by [`pem_file`] must hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pem {
+    /// One or more `CERTIFICATE` blocks.
+    Certificate,
+    /// One private key (`PRIVATE KEY`, `RSA PRIVATE KEY` or `EC PRIVATE KEY`).
+    PrivateKey,
+}
+
+/// Largest PEM file accepted; certificate chains and keys are a few KiB.
+const MAX_PEM_BYTES: u64 = 1024 * 1024;
+
+/// A path, made absolute, to a file that must be readable and hold PEM of
+/// the given kind. This is the one place the catalog reads a file other
+/// than itself: a wrong client certificate path is reported at load, at
+/// the key that names it, rather than on every check. The content is not
+/// kept (the checker loads it) and never shown.
+pub(crate) fn pem_file(ctx: &mut Ctx, field: Field, kind: Pem) -> Option<PathBuf> {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+
+    let path = path(ctx, field)?;
+    let shown = path.display();
+    let (what, help) = match kind {
+        Pem::Certificate => (
+            "certificate",
+            "the file must hold `-----BEGIN CERTIFICATE-----` blocks, leaf first",
+        ),
+        Pem::PrivateKey => (
+            "private key",
+            "the file must hold one `-----BEGIN PRIVATE KEY-----` block (or `RSA`/`EC PRIVATE KEY`)",
+        ),
+    };
+    let read = std::fs::File::open(&path).and_then(|file| {
+        use std::io::Read;
+        let mut bytes = Vec::new();
+        file.take(MAX_PEM_BYTES + 1).read_to_end(&mut bytes)?;
+        Ok(bytes)
+    });
+    let bytes = match read {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            let text = error.to_string();
+            let text = text.split(" (os error").next().unwrap_or_default();
+            let mut chars = text.chars();
+            let reason: String = chars
+                .next()
+                .map(|first| first.to_lowercase().chain(chars).collect())
+                .unwrap_or_default();
+            return field.invalid(
+                ctx,
+                format!("cannot read `{}` file `{shown}`: {reason}", field.key),
+                Some("give the path of a PEM file; a relative path is read from the catalog's directory"),
+            );
+        }
+    };
+    if bytes.len() as u64 > MAX_PEM_BYTES {
+        return field.invalid(
+            ctx,
+            format!("`{}` file `{shown}` is larger than 1MiB", field.key),
+            Some(help),
+        );
+    }
+    let found = match kind {
+        Pem::Certificate => {
+            let certs: Result<Vec<_>, _> = CertificateDer::pem_slice_iter(&bytes).collect();
+            certs.is_ok_and(|certs| !certs.is_empty())
+        }
+        Pem::PrivateKey => PrivateKeyDer::from_pem_slice(&bytes).is_ok(),
+    };
+    if !found {
+        return field.invalid(
+            ctx,
+            format!("`{}` file `{shown}` holds no PEM {what}", field.key),
+            Some(help),
+        );
+    }
+    Some(path)
+}
+
 /// One of a fixed set of words, mapped to a value.
 pub(crate) fn choice<T: Copy>(
     ctx: &mut Ctx,

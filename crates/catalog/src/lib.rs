@@ -13,7 +13,10 @@
 //! whole file has been read (`validate`).
 //!
 //! What it must never do: IO beyond reading the file it is given (no
-//! network, no reading of referenced files or the clock), resolve secrets
+//! network, no clock, no reading of referenced files — with one exception:
+//! the client certificate and key files of HTTP monitors are read once at
+//! load to check they hold PEM, so a wrong path is a diagnostic), resolve
+//! secrets
 //! (a [`Setting`] holds a [`SecretRef`]; the binary resolves it and fills the
 //! value in through [`Catalog::secret_settings_mut`]), or panic on any input.
 

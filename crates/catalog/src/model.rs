@@ -63,6 +63,9 @@ pub struct Server {
     pub max_body_bytes: u64,
     /// `request_timeout`: upper bound on handling one request (default `30s`).
     pub request_timeout: Duration,
+    /// `probe_ca`: PEM file of CA certificates that HTTPS and TLS monitors
+    /// trust besides the public roots (a private CA).
+    pub probe_ca: Option<PathBuf>,
 }
 
 impl Default for Server {
@@ -76,6 +79,7 @@ impl Default for Server {
             metrics_public: true,
             max_body_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            probe_ca: None,
         }
     }
 }
@@ -427,6 +431,17 @@ pub enum DatastoreKind {
     Mysql,
 }
 
+impl DatastoreKind {
+    /// The name written in the catalog: `postgres`, `redis` or `mysql`.
+    pub fn name(self) -> &'static str {
+        match self {
+            DatastoreKind::Postgres => "postgres",
+            DatastoreKind::Redis => "redis",
+            DatastoreKind::Mysql => "mysql",
+        }
+    }
+}
+
 /// `[[service.monitor]]`: a check run on a schedule, or a heartbeat.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Monitor {
@@ -470,7 +485,8 @@ pub enum MonitorKind {
     Tls(TlsCheck),
     /// `heartbeat = {…}`: the job pings Shipshape; silence is failure.
     Heartbeat(HeartbeatCheck),
-    /// `datastore = { ref = "ID" }`: connect to a datastore of the service.
+    /// `datastore = { ref = "ID" }` or `{ kind, url }`: connect to a
+    /// datastore and run a trivial query.
     Datastore(DatastoreCheck),
 }
 
@@ -503,6 +519,31 @@ pub struct HttpCheck {
     pub follow_redirects: bool,
     /// `max_redirects`: redirects followed at most (default 10).
     pub max_redirects: u32,
+    /// `client_cert` and `client_key`: a certificate presented to servers
+    /// that ask for one (mutual TLS), on the first URL's origin only.
+    /// Boxed: most checks have none.
+    pub client_cert: Option<Box<ClientCert>>,
+}
+
+/// A client certificate for mutual TLS: `client_cert = "PATH"` and
+/// `client_key = "PATH"` (or `client_key = { secret = "…" }`). Both files
+/// are checked at load: readable, and holding PEM blocks of the right kind.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientCert {
+    /// `client_cert`: the PEM certificate chain, leaf first (absolute path).
+    pub cert: PathBuf,
+    /// `client_key`: the PEM private key of the leaf.
+    pub key: ClientKey,
+}
+
+/// Where a client certificate's private key comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClientKey {
+    /// `client_key = "PATH"`: a PEM file (absolute path).
+    File(PathBuf),
+    /// `client_key = { secret = "…" }`: the PEM text itself, resolved by the
+    /// binary like every other secret (e.g. `file:/run/secrets/client.key`).
+    Secret(Setting),
 }
 
 /// `tcp = {…}`: `host` and `port`, or `address = "host:port"`.
@@ -553,8 +594,18 @@ pub enum RecordType {
 pub struct TlsCheck {
     /// `host`: server name to connect to and verify.
     pub host: String,
-    /// `port`: TCP port (default 443).
+    /// `port`: TCP port (default 443, or 587 with `starttls = "smtp"`).
     pub port: u16,
+    /// `starttls`: the plain-text protocol spoken before the handshake,
+    /// e.g. `"smtp"`; `None` for TLS from the first byte.
+    pub starttls: Option<StartTls>,
+}
+
+/// A protocol that upgrades a plain-text connection to TLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartTls {
+    /// `smtp`: greeting, `EHLO`, `STARTTLS` (RFC 3207).
+    Smtp,
 }
 
 /// `heartbeat = {…}`.
@@ -566,11 +617,18 @@ pub struct HeartbeatCheck {
     pub grace: Duration,
 }
 
-/// `datastore = { ref = "ID" }`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `datastore = { ref = "ID" }` (a `[[service.datastore]]` of the same
+/// service) or `datastore = { kind = "…", url = "…" }`. Either way the kind
+/// and URL are resolved here, so the checker needs nothing else.
+#[derive(Debug, Clone, PartialEq)]
 pub struct DatastoreCheck {
-    /// `ref`: datastore id of the same service.
+    /// `ref`: the datastore id of the same service; empty when the monitor
+    /// gives `kind` and `url` itself.
     pub datastore: String,
+    /// The datastore's `kind`.
+    pub kind: DatastoreKind,
+    /// The datastore's `url` (usually a secret; never shown in messages).
+    pub url: Setting,
 }
 
 /// `anomaly = {…}`.

@@ -67,10 +67,21 @@ impl Catalog {
         for service in &mut self.services {
             out.extend(service.datastores.iter_mut().filter_map(|d| d.url.as_mut()));
             for monitor in &mut service.monitors {
-                if let MonitorKind::Http(http) = &mut monitor.kind {
-                    out.push(&mut http.url);
-                    out.extend(http.headers.values_mut());
-                    out.extend(http.body.as_mut());
+                match &mut monitor.kind {
+                    MonitorKind::Http(http) => {
+                        out.push(&mut http.url);
+                        out.extend(http.headers.values_mut());
+                        out.extend(http.body.as_mut());
+                        if let Some(ClientKey::Secret(key)) =
+                            http.client_cert.as_deref_mut().map(|c| &mut c.key)
+                        {
+                            out.push(key);
+                        }
+                    }
+                    // The monitor's copy of its datastore's URL is resolved
+                    // on its own, so the checker needs nothing else.
+                    MonitorKind::Datastore(check) => out.push(&mut check.url),
+                    _ => {}
                 }
             }
         }
@@ -132,7 +143,24 @@ impl MonitorKind {
                 human_duration(beat.every),
                 human_duration(beat.grace)
             ),
-            MonitorKind::Datastore(store) => format!("datastore `{}`", store.datastore),
+            MonitorKind::Datastore(store) => {
+                let kind = store.kind.name();
+                if !store.datastore.is_empty() {
+                    return format!("{kind} datastore `{}`", store.datastore);
+                }
+                // Only the host and port: a URL may carry a password.
+                match &store.url {
+                    Setting::Plain(url) => match url::Url::parse(url) {
+                        Ok(url) => match (url.host_str(), url.port()) {
+                            (Some(host), Some(port)) => format!("{kind} {host}:{port}"),
+                            (Some(host), None) => format!("{kind} {host}"),
+                            (None, _) => format!("{kind} (no host)"),
+                        },
+                        Err(_) => format!("{kind} (invalid url)"),
+                    },
+                    Setting::Secret { .. } => format!("{kind} (secret url)"),
+                }
+            }
         }
     }
 }

@@ -162,6 +162,9 @@ impl Schema {
     /// | `dns.rcode` | text |
     /// | `timing.dns`, `.connect`, `.tls`, `.first_byte`, `.total` | duration |
     /// | `tcp.received` | text |
+    /// | `datastore.role` | text (`primary` or `replica`) |
+    /// | `datastore.replica`, `.read_only`, `.link_up` | boolean |
+    /// | `datastore.replication_lag` | duration |
     pub fn builtin() -> &'static Schema {
         static BUILTIN: LazyLock<Schema> = LazyLock::new(|| {
             use FieldType::{Bool, Duration, Number, Size, Text, TextList};
@@ -201,6 +204,16 @@ impl Schema {
                     ]),
                 )
                 .with("tcp", members(&[("received", Text)]))
+                .with(
+                    "datastore",
+                    members(&[
+                        ("role", Text),
+                        ("replica", Bool),
+                        ("read_only", Bool),
+                        ("link_up", Bool),
+                        ("replication_lag", Duration),
+                    ]),
+                )
         });
         &BUILTIN
     }

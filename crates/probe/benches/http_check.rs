@@ -106,6 +106,7 @@ fn monitor(url: String) -> Monitor {
             body: None,
             follow_redirects: true,
             max_redirects: 10,
+            client_cert: None,
         }),
         every: Duration::from_secs(60),
         timeout: Duration::from_secs(5),

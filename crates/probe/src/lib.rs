@@ -1,7 +1,8 @@
 //! Monitors: the checkers that probe an endpoint once, and the scheduler
 //! that runs every monitor of the catalog on time.
 //!
-//! - [`check`]: one module per probe kind (HTTP, TCP, DNS, TLS); each turns a
+//! - [`check`]: one module per probe kind (HTTP, TCP, DNS, TLS with SMTP
+//!   STARTTLS, datastores: PostgreSQL, MySQL, Redis); each turns a
 //!   monitor's settings into one [`result::CheckResult`], bounded by the
 //!   monitor's timeout, never panicking on any response.
 //! - [`schedule`]: when each monitor runs (spread, no drift, per-host caps),

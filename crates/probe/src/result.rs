@@ -1,6 +1,7 @@
 //! The outcome of one check: whether it passed, why not, how long it took,
 //! and the details the probe kind gathered (timings, HTTP status and
-//! headers, TLS certificate, DNS answers, TCP reply).
+//! headers, TLS certificate, DNS answers, TCP reply, datastore role and
+//! replication).
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -51,6 +52,8 @@ pub struct Details {
     pub dns: Option<DnsDetails>,
     /// The reply read, for TCP monitors that send or expect bytes.
     pub tcp: Option<TcpDetails>,
+    /// The server's role and replication state, for datastore monitors.
+    pub datastore: Option<DatastoreDetails>,
 }
 
 /// How long each phase of a check took. A phase that did not happen (no DNS
@@ -141,6 +144,66 @@ pub struct DnsDetails {
 pub struct TcpDetails {
     /// The reply as text (invalid UTF-8 replaced), at most the read cap.
     pub received: String,
+}
+
+/// What a datastore check learned about the server, once it answered.
+/// Anything it could not tell is `None`, and `note` says why when there is
+/// more to say than "this kind does not report it".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatastoreDetails {
+    /// The protocol spoken: `postgres`, `mysql` or `redis`.
+    pub kind: &'static str,
+    /// Whether the server is a primary or a replica.
+    pub role: Option<Role>,
+    /// Whether the server refuses writes: PostgreSQL's
+    /// `transaction_read_only`, MySQL's `@@read_only`; not read for Redis.
+    pub read_only: Option<bool>,
+    /// On a replica, whether its link to the primary is up: PostgreSQL's WAL
+    /// receiver streaming, MySQL's IO and SQL threads running, Redis's
+    /// `master_link_status:up`.
+    pub link_up: Option<bool>,
+    /// On a replica, how far behind the primary it is: PostgreSQL the age of
+    /// the last replayed transaction (zero when all WAL received is
+    /// replayed), MySQL `Seconds_Behind_Master`, Redis the seconds since the
+    /// last exchange with the primary (or since the link went down).
+    pub replication_lag: Option<Duration>,
+    /// Why something above is unknown, e.g. `SHOW REPLICA STATUS: Access
+    /// denied; you need (at least one of) the REPLICATION CLIENT privilege(s)`.
+    pub note: Option<String>,
+}
+
+/// Whether a datastore server takes writes or follows another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Takes writes (PostgreSQL not in recovery, MySQL without a replication
+    /// source, Redis `role:master`).
+    Primary,
+    /// Follows a primary.
+    Replica,
+}
+
+impl Role {
+    /// `primary` or `replica`, as expectations compare it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Primary => "primary",
+            Role::Replica => "replica",
+        }
+    }
+}
+
+impl DatastoreDetails {
+    /// Details of a `kind` server of which nothing is known yet.
+    pub fn new(kind: &'static str) -> Self {
+        Self {
+            kind,
+            role: None,
+            read_only: None,
+            link_up: None,
+            replication_lag: None,
+            note: None,
+        }
+    }
 }
 
 impl CheckResult {

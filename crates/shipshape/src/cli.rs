@@ -56,6 +56,9 @@ pub enum Command {
     User(UserArgs),
     /// Manage API tokens.
     Token(TokenArgs),
+    /// Manage the secret ping URLs of heartbeat monitors (cron and backup
+    /// jobs call them when they finish).
+    Heartbeat(HeartbeatArgs),
 }
 
 /// Where the catalog and the store are.
@@ -182,6 +185,45 @@ pub enum TokenCommand {
         config: ConfigArg,
         /// The token's id, from `shipshape token list`.
         id: i64,
+    },
+}
+
+/// Arguments of `shipshape heartbeat`.
+#[derive(Debug, Args)]
+pub struct HeartbeatArgs {
+    #[command(subcommand)]
+    pub command: HeartbeatCommand,
+}
+
+/// Heartbeat subcommands. `MONITOR` is `service/monitor`, a heartbeat
+/// monitor of the catalog.
+#[derive(Debug, Subcommand)]
+pub enum HeartbeatCommand {
+    /// Create a ping URL for a heartbeat monitor and print it once (only its
+    /// hash is stored). Existing URLs keep working until revoked.
+    Issue {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// `service/monitor`.
+        monitor: String,
+        /// Revoke the monitor's existing URLs first (rotate).
+        #[arg(long)]
+        rotate: bool,
+    },
+    /// List ping URLs (never their tokens): when made, last used, revoked.
+    List {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// Only this `service/monitor`.
+        monitor: Option<String>,
+    },
+    /// Revoke every ping URL of a heartbeat monitor; pings with them are
+    /// refused at once.
+    Revoke {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// `service/monitor`.
+        monitor: String,
     },
 }
 

@@ -37,6 +37,7 @@ fn main() -> ExitCode {
             Command::Demo(args) => demo::run(args).await,
             Command::User(args) => commands::user::run(args).await,
             Command::Token(args) => commands::token::run(args).await,
+            Command::Heartbeat(args) => commands::heartbeat::run(args).await,
         }
     });
     match result {

@@ -3,7 +3,7 @@
 //! old data. Glue only; the logic lives in `shipshape-probe` and
 //! `shipshape-store`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,12 +13,13 @@ use shipshape_clock::SharedClock;
 use shipshape_probe::check::{CheckerOptions, Checkers};
 use shipshape_probe::result::CheckResult;
 use shipshape_probe::schedule::{
-    CheckFuture, Checker, MonitorKey, MonitorSpec, ProbeConfig, ProbeEvent, ProbeHandle,
-    StateChange, start_probe_service,
+    CheckFuture, Checker, Heartbeats, MonitorKey, MonitorSpec, MonitorState as ProbeState,
+    ProbeConfig, ProbeEvent, ProbeHandle, StateChange, start_probe_service,
 };
 use shipshape_store::{
     LocationId, MonitorEvent, MonitorId, MonitorName, MonitorState, Retention, Store, StoredResult,
 };
+use shipshape_web::MonitorMetrics;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
@@ -42,19 +43,24 @@ impl Monitoring {
         store: Store,
         clock: SharedClock,
         location: String,
+        metrics: MonitorMetrics,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<Monitoring> {
-        let checkers = Checkers::new(CheckerOptions::default())
+        let probe_ca = catalog.borrow().server.probe_ca.clone();
+        let checkers = Checkers::new(checker_options(probe_ca.as_deref())?)
             .context("could not set up the probe checkers")?;
         let location_id = *store
             .register_locations(&[location.as_str()], clock.now())
             .await?
             .get(&location)
             .context("the store did not register this probe location")?;
+        let mut config = ProbeConfig::new(location);
+        config.restored = restored_states(&store).await;
         let (sink, events) = mpsc::channel(4_096);
+        let unpaused = spawn_pause_filter(catalog.clone(), store.clone());
         let probe = start_probe_service(
-            ProbeConfig::new(location),
-            catalog.clone(),
+            config,
+            unpaused,
             Arc::new(RealChecks {
                 checkers,
                 clock: clock.clone(),
@@ -68,6 +74,7 @@ impl Monitoring {
                 store,
                 clock,
                 location: location_id,
+                metrics,
                 ids: HashMap::new(),
                 pending: Vec::new(),
             }
@@ -76,11 +83,133 @@ impl Monitoring {
         Ok(Monitoring { probe, writer })
     }
 
+    /// Where the web server delivers heartbeat pings.
+    pub fn heartbeats(&self) -> Heartbeats {
+        self.probe.heartbeats()
+    }
+
     /// Waits for the scheduler to stop and the last results to be written.
     pub async fn join(self) {
         self.probe.join().await;
         let _ = self.writer.await;
     }
+}
+
+/// The checkers' settings: the public roots, plus `probe_ca` when the
+/// catalog names one (read at start; a changed file needs a restart).
+fn checker_options(probe_ca: Option<&std::path::Path>) -> Result<CheckerOptions> {
+    let options = CheckerOptions::default();
+    let Some(path) = probe_ca else {
+        return Ok(options);
+    };
+    let pem = std::fs::read(path)
+        .with_context(|| format!("could not read `server.probe_ca` file `{}`", path.display()))?;
+    options.trust_pem(&pem).with_context(|| {
+        format!(
+            "`server.probe_ca` file `{}` holds no usable certificate",
+            path.display()
+        )
+    })
+}
+
+/// How often the store is asked which monitors operators paused.
+const PAUSED_POLL: Duration = Duration::from_secs(2);
+
+/// Each monitor's last recorded state, for the scheduler to take up (paused
+/// ones are not run, so they are left out). A store that cannot say is
+/// logged and treated as no history.
+async fn restored_states(store: &Store) -> HashMap<MonitorKey, ProbeState> {
+    let (monitors, states) = match (store.monitors().await, store.current_states().await) {
+        (Ok(monitors), Ok(states)) => (monitors, states),
+        (Err(err), _) | (_, Err(err)) => {
+            tracing::warn!(error = %err, "could not read the last monitor states; every monitor starts unknown");
+            return HashMap::new();
+        }
+    };
+    let names: HashMap<MonitorId, MonitorName> = monitors
+        .into_iter()
+        .filter(|m| !m.paused)
+        .map(|m| (m.id, m.name))
+        .collect();
+    states
+        .into_iter()
+        .filter_map(|record| {
+            let name = names.get(&record.event.monitor)?;
+            let state = match record.event.to {
+                MonitorState::Up => ProbeState::Up,
+                MonitorState::Down => ProbeState::Down,
+                _ => return None,
+            };
+            Some((
+                MonitorKey::new(name.service.clone(), name.monitor.clone()),
+                state,
+            ))
+        })
+        .collect()
+}
+
+/// The catalog the scheduler runs: `catalog` without the monitors paused in
+/// the store, following both catalog reloads and pauses (polled, so a pause
+/// made through any instance reaches every instance).
+fn spawn_pause_filter(
+    mut catalog: watch::Receiver<Arc<Catalog>>,
+    store: Store,
+) -> watch::Receiver<Arc<Catalog>> {
+    let first = catalog.borrow_and_update().clone();
+    let (tx, rx) = watch::channel(first.clone());
+    tokio::spawn(async move {
+        let mut current = first;
+        let mut paused: HashSet<MonitorName> = HashSet::new();
+        let mut poll = tokio::time::interval(PAUSED_POLL);
+        poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                changed = catalog.changed() => {
+                    if changed.is_err() {
+                        break;
+                    }
+                    current = catalog.borrow_and_update().clone();
+                }
+                _ = poll.tick() => match store.paused_monitors().await {
+                    Ok(names) => {
+                        let now: HashSet<MonitorName> = names.into_iter().collect();
+                        if now == paused {
+                            continue;
+                        }
+                        paused = now;
+                    }
+                    Err(err) => {
+                        tracing::debug!(error = %err, "could not read paused monitors");
+                        continue;
+                    }
+                },
+            }
+            if tx
+                .send(Arc::new(without_paused(&current, &paused)))
+                .is_err()
+            {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// `catalog` without the monitors named in `paused`.
+fn without_paused(catalog: &Arc<Catalog>, paused: &HashSet<MonitorName>) -> Catalog {
+    let mut catalog = Catalog::clone(catalog);
+    if paused.is_empty() {
+        return catalog;
+    }
+    for service in &mut catalog.services {
+        service.monitors.retain(|monitor| {
+            !paused.contains(&MonitorName {
+                service: service.id.clone(),
+                monitor: monitor.id.clone(),
+            })
+        });
+    }
+    catalog
 }
 
 /// The real checkers, as the scheduler's [`Checker`].
@@ -100,6 +229,7 @@ struct Writer {
     store: Store,
     clock: SharedClock,
     location: LocationId,
+    metrics: MonitorMetrics,
     ids: HashMap<MonitorKey, MonitorId>,
     pending: Vec<StoredResult>,
 }
@@ -130,6 +260,8 @@ impl Writer {
     async fn handle(&mut self, event: ProbeEvent, catalog: &watch::Receiver<Arc<Catalog>>) {
         match event {
             ProbeEvent::Result { key, result, .. } => {
+                self.metrics
+                    .observe(&key.service, &key.monitor, result.is_up(), result.duration);
                 if let Some(&id) = self.ids.get(&key) {
                     self.pending.push(stored(id, self.location, &result));
                     if self.pending.len() >= FLUSH_AT {
@@ -139,6 +271,9 @@ impl Writer {
             }
             ProbeEvent::StateChange(change) => self.record_change(change).await,
             ProbeEvent::Reloaded(diff) => {
+                for key in &diff.removed {
+                    self.metrics.forget(&key.service, &key.monitor);
+                }
                 if !diff.added.is_empty() {
                     let catalog = catalog.borrow().clone();
                     self.register(&catalog).await;
@@ -237,12 +372,12 @@ fn stored(monitor: MonitorId, location: LocationId, result: &CheckResult) -> Sto
 }
 
 /// The probe's state, as the store names it.
-fn state(state: shipshape_probe::schedule::MonitorState) -> MonitorState {
-    use shipshape_probe::schedule::MonitorState as Probe;
+fn state(state: ProbeState) -> MonitorState {
     match state {
-        Probe::Unknown => MonitorState::Unknown,
-        Probe::Up => MonitorState::Up,
-        Probe::Down => MonitorState::Down,
-        Probe::Paused => MonitorState::Paused,
+        ProbeState::Unknown => MonitorState::Unknown,
+        ProbeState::Up => MonitorState::Up,
+        ProbeState::Down => MonitorState::Down,
+        ProbeState::Degraded => MonitorState::Degraded,
+        ProbeState::Paused => MonitorState::Paused,
     }
 }

@@ -10,7 +10,8 @@
 //!
 //! Layout: `store.rs` opens the pool and bounds every call; `migrate.rs` holds
 //! the embedded migrations (`migrations/<dialect>/NNNN_<feature>.sql`) and
-//! their runner; `auth.rs`, `tokens.rs` and `audit.rs` hold the queries, each
+//! their runner; `auth.rs`, `tokens.rs`, `heartbeats.rs` (heartbeat ping
+//! tokens) and `audit.rs` hold the queries, each
 //! written once with `$N` placeholders for both backends; `batch.rs` builds
 //! multi-row statements. `monitoring/` keeps check results, their hour and
 //! day rollups ([`LatencySketch`]), retention ([`Store::prune`]) and
@@ -21,6 +22,7 @@ mod audit;
 mod auth;
 mod batch;
 mod error;
+mod heartbeats;
 mod migrate;
 mod monitoring;
 mod store;
@@ -30,6 +32,7 @@ mod tokens;
 mod url;
 
 pub use error::StoreError;
+pub use heartbeats::HeartbeatToken;
 pub use monitoring::{
     DayAvailability, LatencySketch, LocationId, MonitorEvent, MonitorEventRecord, MonitorId,
     MonitorName, MonitorRecord, MonitorState, PruneReport, Resolution, Retention, SeriesPoint,

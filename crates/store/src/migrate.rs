@@ -54,6 +54,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_monitoring.sql"),
         postgres: include_str!("../migrations/postgres/0002_monitoring.sql"),
     },
+    Migration {
+        version: 3,
+        name: "heartbeats",
+        sqlite: include_str!("../migrations/sqlite/0003_heartbeats.sql"),
+        postgres: include_str!("../migrations/postgres/0003_heartbeats.sql"),
+    },
 ];
 
 /// The key of the PostgreSQL advisory lock held while migrating

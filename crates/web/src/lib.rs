@@ -31,7 +31,7 @@ pub use access::{Access, RouteInfo, Routes};
 pub use auth::Actor;
 pub use config::{SecureCookies, WebConfig};
 pub use error::ApiError;
-pub use metrics::Metrics;
+pub use metrics::{Metrics, MonitorMetrics};
 pub use routes::{app, route_table};
 pub use server::{TlsFiles, launch};
 pub use state::{AppState, BuildInfo};

@@ -1,8 +1,13 @@
-//! The Prometheus registry behind `/metrics` and the middleware that counts
-//! and times every request. The `route` label is the matched path template
-//! (`/api/v1/tokens/{id}`), never the raw path, so cardinality stays bounded.
+//! The Prometheus registry behind `/metrics`, the middleware that counts
+//! and times every request, and [`MonitorMetrics`], the per-monitor
+//! families fed by the monitoring writer. The `route` label is the matched
+//! path template (`/api/v1/tokens/{id}`), never the raw path, and the
+//! `service`/`monitor` labels only name catalog monitors, so cardinality
+//! stays bounded.
 
-use std::time::Instant;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request};
 use axum::http::Method;
@@ -40,6 +45,155 @@ struct RouteLabels {
 
 type DurationFamily = Family<RouteLabels, Histogram, fn() -> Histogram>;
 
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct MonitorLabels {
+    service: String,
+    monitor: String,
+}
+
+impl MonitorLabels {
+    fn new(service: &str, monitor: &str) -> Self {
+        Self {
+            service: service.to_owned(),
+            monitor: monitor.to_owned(),
+        }
+    }
+}
+
+type CheckDurationFamily = Family<MonitorLabels, Histogram, fn() -> Histogram>;
+
+/// Upper bounds (seconds) of the check-duration buckets: 5 ms to 30 s,
+/// about ×2.5 apart, so both a 20 ms API and a check timing out at 10 s
+/// land in a bucket of their own.
+const CHECK_DURATION_BUCKETS: [f64; 12] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
+fn check_duration_histogram() -> Histogram {
+    Histogram::new(CHECK_DURATION_BUCKETS)
+}
+
+/// Per-monitor metrics, a cheap clonable handle reachable as
+/// [`Metrics::monitors`]:
+///
+/// - `shipshape_monitor_check_duration_seconds{service,monitor}`: a
+///   histogram of every check's duration (failed checks included: a check
+///   that times out counts its full timeout), fed live by
+///   [`MonitorMetrics::observe`];
+/// - `shipshape_monitor_check_failures_total{service,monitor}`: failed
+///   checks, also fed by `observe` (with the histogram's `_count` it gives
+///   the failure rate);
+/// - `shipshape_monitor_up{service,monitor}`: 1 if the monitor's confirmed
+///   state is up, 0 if down; no sample while it is unknown or paused. Set
+///   from the store on each scrape of `/metrics`, so every instance
+///   reports the shared state, including right after a restart.
+///
+/// The binary's result writer calls `observe` once per check result and
+/// `forget` for monitors removed from the catalog. Each scrape also drops
+/// series of monitors no longer in the catalog, so a missed `forget` only
+/// lingers until the next scrape.
+#[derive(Debug, Clone)]
+pub struct MonitorMetrics {
+    inner: Arc<MonitorFamilies>,
+}
+
+#[derive(Debug)]
+struct MonitorFamilies {
+    durations: CheckDurationFamily,
+    failures: Family<MonitorLabels, Counter>,
+    up: Family<MonitorLabels, Gauge>,
+    /// Label sets `observe` has created (a `Family` cannot list its own),
+    /// so stale ones can be forgotten.
+    seen: RwLock<HashSet<MonitorLabels>>,
+    /// Serializes rebuilding `up` against rendering, so a scrape never
+    /// sees it half rebuilt.
+    refresh: Mutex<()>,
+}
+
+impl MonitorMetrics {
+    fn new() -> Self {
+        Self {
+            inner: Arc::new(MonitorFamilies {
+                durations: Family::new_with_constructor(check_duration_histogram),
+                failures: Family::default(),
+                up: Family::default(),
+                seen: RwLock::new(HashSet::new()),
+                refresh: Mutex::new(()),
+            }),
+        }
+    }
+
+    /// Records one check of `service/monitor`: its duration and whether it
+    /// passed. Cheap enough to call for every result (a few uncontended
+    /// read locks and atomic adds; two short strings allocated per call).
+    pub fn observe(&self, service: &str, monitor: &str, up: bool, latency: Duration) {
+        let labels = MonitorLabels::new(service, monitor);
+        let known = self
+            .inner
+            .seen
+            .read()
+            .map(|seen| seen.contains(&labels))
+            .unwrap_or(true);
+        if !known && let Ok(mut seen) = self.inner.seen.write() {
+            seen.insert(labels.clone());
+        }
+        self.inner
+            .durations
+            .get_or_create(&labels)
+            .observe(latency.as_secs_f64());
+        let failures = self.inner.failures.get_or_create(&labels);
+        if !up {
+            failures.inc();
+        }
+    }
+
+    /// Drops every series of `service/monitor` (call it when the monitor
+    /// leaves the catalog).
+    pub fn forget(&self, service: &str, monitor: &str) {
+        let labels = MonitorLabels::new(service, monitor);
+        if let Ok(mut seen) = self.inner.seen.write() {
+            seen.remove(&labels);
+        }
+        self.inner.durations.remove(&labels);
+        self.inner.failures.remove(&labels);
+        self.inner.up.remove(&labels);
+    }
+
+    /// Forgets every observed monitor for which `keep(service, monitor)` is
+    /// false.
+    pub fn retain(&self, keep: impl Fn(&str, &str) -> bool) {
+        let stale: Vec<MonitorLabels> = match self.inner.seen.read() {
+            Ok(seen) => seen
+                .iter()
+                .filter(|labels| !keep(&labels.service, &labels.monitor))
+                .cloned()
+                .collect(),
+            Err(_) => return,
+        };
+        for labels in stale {
+            self.forget(&labels.service, &labels.monitor);
+        }
+    }
+
+    /// Replaces every `shipshape_monitor_up` sample: `Some(true)` for up,
+    /// `Some(false)` for down, `None` (no sample) for unknown or paused.
+    pub(crate) fn set_states<'a>(
+        &self,
+        states: impl IntoIterator<Item = (&'a str, &'a str, Option<bool>)>,
+    ) {
+        let _guard = self.inner.refresh.lock();
+        self.inner.up.clear();
+        for (service, monitor, up) in states {
+            if let Some(up) = up {
+                self.inner
+                    .up
+                    .get_or_create(&MonitorLabels::new(service, monitor))
+                    .set(i64::from(up));
+            }
+        }
+    }
+}
+
 /// Shipshape's metrics registry and the web layer's own metrics.
 #[derive(Debug)]
 pub struct Metrics {
@@ -48,6 +202,7 @@ pub struct Metrics {
     durations: DurationFamily,
     store_up: Gauge,
     catalog_services: Gauge,
+    monitors: MonitorMetrics,
 }
 
 impl Metrics {
@@ -92,13 +247,35 @@ impl Metrics {
             "Services in the loaded catalog",
             catalog_services.clone(),
         );
+        let monitors = MonitorMetrics::new();
+        registry.register(
+            "shipshape_monitor_up",
+            "1 if the monitor is up, 0 if down; absent while unknown or paused",
+            monitors.inner.up.clone(),
+        );
+        registry.register(
+            "shipshape_monitor_check_duration_seconds",
+            "Duration of each check of a monitor, failed checks included",
+            monitors.inner.durations.clone(),
+        );
+        registry.register(
+            "shipshape_monitor_check_failures",
+            "Failed checks of a monitor",
+            monitors.inner.failures.clone(),
+        );
         Self {
             registry,
             requests,
             durations,
             store_up,
             catalog_services,
+            monitors,
         }
+    }
+
+    /// The per-monitor metrics handle (clone it to keep it).
+    pub fn monitors(&self) -> &MonitorMetrics {
+        &self.monitors
     }
 
     /// Records the outcome of the last store ping.
@@ -114,6 +291,7 @@ impl Metrics {
 
     /// The registry in the Prometheus/OpenMetrics text format.
     pub fn render(&self) -> String {
+        let _guard = self.monitors.inner.refresh.lock();
         let mut out = String::new();
         if let Err(error) = prometheus_client::encoding::text::encode(&mut out, &self.registry) {
             tracing::error!(%error, "encoding metrics failed");

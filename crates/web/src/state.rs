@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use shipshape_catalog::Catalog;
 use shipshape_clock::SharedClock;
+use shipshape_probe::schedule::Heartbeats;
 use shipshape_store::Store;
 use tokio::sync::watch;
 
@@ -36,6 +37,9 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// What is running.
     pub build: BuildInfo,
+    /// Where heartbeat pings go: this instance's probe service, when it
+    /// runs one (set with [`AppState::with_heartbeats`]).
+    pub heartbeats: Option<Heartbeats>,
 }
 
 impl AppState {
@@ -56,7 +60,14 @@ impl AppState {
             config,
             metrics,
             build,
+            heartbeats: None,
         }
+    }
+
+    /// Delivers heartbeat pings to `heartbeats`.
+    pub fn with_heartbeats(mut self, heartbeats: Heartbeats) -> Self {
+        self.heartbeats = Some(heartbeats);
+        self
     }
 
     /// The latest catalog.

@@ -12,9 +12,9 @@ use toml::Spanned;
 use toml::de::DeTable;
 
 use crate::convert::{
-    boolean, choice, cidr, count, date, datetime, duration, duration_at_least, handoff, one_of,
-    path, percent, positive, setting, setting_map, size, socket_addr, store_url, string,
-    string_map, text, timezone, url, url_setting,
+    Pem, boolean, choice, cidr, count, date, datetime, duration, duration_at_least, handoff,
+    one_of, path, pem_file, percent, positive, setting, setting_map, size, socket_addr, store_url,
+    string, string_map, text, timezone, url, url_setting,
 };
 use crate::model::*;
 use crate::reader::{Ctx, Field, Table};
@@ -91,6 +91,7 @@ fn server(ctx: &mut Ctx, t: &mut Table) -> Option<Server> {
                 duration_at_least(c, f, ONE_SECOND)
             })
             .unwrap_or(defaults.request_timeout),
+        probe_ca: t.opt(ctx, "probe_ca", |c, f| pem_file(c, f, Pem::Certificate)),
     })
 }
 
@@ -431,8 +432,11 @@ fn service(ctx: &mut Ctx, t: &mut Table) -> Option<Service> {
     });
     let slo = t.opt(ctx, "slo", |c, f| f.with_table(c, "slo", slo));
     let components = tables(ctx, t, "component", |c, t| component(c, t, &scope));
-    let datastores = tables(ctx, t, "datastore", |c, t| datastore(c, t, &scope));
-    let monitors = tables(ctx, t, "monitor", |c, t| monitor(c, t, &scope));
+    let datastores = tables(ctx, t, "datastore", |c, t| {
+        datastore(c, t, &scope).map(|d| (d, t.span()))
+    });
+    let monitors = tables(ctx, t, "monitor", |c, t| monitor(c, t, &scope, &datastores));
+    let datastores = datastores.into_iter().map(|(d, _)| d).collect();
     let id = id?;
     Some(Service {
         name: name.unwrap_or_else(|| id.clone()),
@@ -485,24 +489,8 @@ fn component(ctx: &mut Ctx, t: &mut Table, service: &str) -> Option<Component> {
 
 fn datastore(ctx: &mut Ctx, t: &mut Table, service: &str) -> Option<Datastore> {
     let id = t.req(ctx, "id", |c, f| define(c, f, Ns::Datastore, Some(service)));
-    let kind = t.req(ctx, "kind", |c, f| {
-        choice(
-            c,
-            f,
-            &[
-                ("postgres", DatastoreKind::Postgres),
-                ("redis", DatastoreKind::Redis),
-                ("mysql", DatastoreKind::Mysql),
-            ],
-        )
-    });
-    let url = t.opt(ctx, "url", |c, f| {
-        url_setting(
-            c,
-            f,
-            &["postgres", "postgresql", "redis", "rediss", "mysql"],
-        )
-    });
+    let kind = t.req(ctx, "kind", datastore_kind);
+    let url = t.opt(ctx, "url", |c, f| datastore_url(c, f, kind));
     let replicas = t.opt(ctx, "replicas", count);
     Some(Datastore {
         id: id?,
@@ -510,6 +498,49 @@ fn datastore(ctx: &mut Ctx, t: &mut Table, service: &str) -> Option<Datastore> {
         url,
         replicas: replicas.unwrap_or(0),
     })
+}
+
+/// `kind = "postgres" | "redis" | "mysql"` of a datastore.
+fn datastore_kind(ctx: &mut Ctx, field: Field) -> Option<DatastoreKind> {
+    choice(
+        ctx,
+        field,
+        &[
+            ("postgres", DatastoreKind::Postgres),
+            ("redis", DatastoreKind::Redis),
+            ("mysql", DatastoreKind::Mysql),
+        ],
+    )
+}
+
+/// A datastore's `url`: a secret, or a URL whose scheme fits `kind` (when
+/// the kind is known).
+fn datastore_url(ctx: &mut Ctx, field: Field, kind: Option<DatastoreKind>) -> Option<Setting> {
+    const SCHEMES: &[&str] = &["postgres", "postgresql", "redis", "rediss", "mysql"];
+    let setting = url_setting(ctx, field, SCHEMES)?;
+    let (Setting::Plain(value), Some(kind)) = (&setting, kind) else {
+        return Some(setting);
+    };
+    let scheme = value.split_once(':').map_or("", |(scheme, _)| scheme);
+    let fits: &[&str] = match kind {
+        DatastoreKind::Postgres => &["postgres", "postgresql"],
+        DatastoreKind::Redis => &["redis", "rediss"],
+        DatastoreKind::Mysql => &["mysql"],
+    };
+    if fits.contains(&scheme) {
+        return Some(setting);
+    }
+    field.invalid(
+        ctx,
+        format!(
+            "`url` is a `{scheme}://` URL but `kind` is `{}`",
+            kind.name()
+        ),
+        Some(&format!(
+            "write a `{}://` URL, or change `kind`",
+            fits.first().copied().unwrap_or_default()
+        )),
+    )
 }
 
 fn third_party(ctx: &mut Ctx, t: &mut Table) -> Option<ThirdParty> {

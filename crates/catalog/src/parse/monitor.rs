@@ -2,30 +2,47 @@
 //! check kind (`http`, `tcp`, `dns`, `tls`, `heartbeat`, `datastore`), with
 //! the checks that tie them together (`timeout <= every`, `quorum`).
 
+use std::ops::Range;
 use std::time::Duration;
 
-use super::{HTTP, ONE_SECOND, refer};
+use super::{HTTP, ONE_SECOND, datastore_kind, datastore_url, refer};
+use crate::convert::Pem;
 use crate::convert::{
-    boolean, choice, count, duration, duration_at_least, expectation, ip_with_port, one_of, port,
-    positive, setting, setting_map, string, text, url_setting,
+    boolean, choice, count, duration, duration_at_least, expectation, ip_with_port, one_of,
+    pem_file, port, positive, setting, setting_map, string, text, url_setting,
 };
 use crate::model::*;
 use crate::reader::{Ctx, Field, Table};
+use crate::secret::Setting;
 use crate::units::format_duration;
 use crate::validate::{Ns, Scope};
 
 /// The keys naming a monitor's kind; exactly one must be present.
 const MONITOR_KINDS: [&str; 6] = ["http", "tcp", "dns", "tls", "heartbeat", "datastore"];
 
-/// One monitor of `service`.
-pub(super) fn monitor(ctx: &mut Ctx, t: &mut Table, service: &str) -> Option<Monitor> {
+/// The datastores of the service read so far, with their tables' spans.
+type Datastores = [(Datastore, Range<usize>)];
+
+/// One monitor of `service`, whose datastores are `datastores`.
+pub(super) fn monitor(
+    ctx: &mut Ctx,
+    t: &mut Table,
+    service: &str,
+    datastores: &Datastores,
+) -> Option<Monitor> {
     let id = t.req(ctx, "id", |c, f| {
         super::define(c, f, Ns::Monitor, Some(service))
     });
     let component = t.opt(ctx, "component", |c, f| {
         refer(c, f, Ns::Component, Scope::Service(service.to_owned()))
     });
-    let kind = monitor_kind(ctx, t, service, id.as_deref().unwrap_or_default());
+    let kind = monitor_kind(
+        ctx,
+        t,
+        service,
+        datastores,
+        id.as_deref().unwrap_or_default(),
+    );
     let every = t.opt(ctx, "every", |c, f| duration_at_least(c, f, ONE_SECOND));
     let timeout = t.opt(ctx, "timeout", |c, f| {
         duration_at_least(c, f, Duration::from_millis(1))
@@ -95,7 +112,13 @@ pub(super) fn monitor(ctx: &mut Ctx, t: &mut Table, service: &str) -> Option<Mon
     })
 }
 
-fn monitor_kind(ctx: &mut Ctx, t: &mut Table, service: &str, id: &str) -> Option<MonitorKind> {
+fn monitor_kind(
+    ctx: &mut Ctx,
+    t: &mut Table,
+    service: &str,
+    datastores: &Datastores,
+    id: &str,
+) -> Option<MonitorKind> {
     let monitor = if id.is_empty() {
         "monitor".to_owned()
     } else {
@@ -120,8 +143,10 @@ fn monitor_kind(ctx: &mut Ctx, t: &mut Table, service: &str, id: &str) -> Option
                 .map(MonitorKind::Heartbeat)
         }),
         t.opt(ctx, "datastore", |c, f| {
-            f.with_table(c, "datastore", |c, t| datastore_check(c, t, service))
-                .map(MonitorKind::Datastore)
+            f.with_table(c, "datastore", |c, t| {
+                datastore_check(c, t, service, datastores)
+            })
+            .map(MonitorKind::Datastore)
         }),
     ]
     .into_iter()
@@ -159,6 +184,7 @@ fn http(ctx: &mut Ctx, t: &mut Table) -> Option<HttpCheck> {
     let body = t.opt(ctx, "body", setting);
     let follow_redirects = t.opt(ctx, "follow_redirects", boolean);
     let max_redirects = t.opt(ctx, "max_redirects", count);
+    let client_cert = client_cert(ctx, t, url.as_ref());
     Some(HttpCheck {
         url: url?,
         method: method.unwrap_or("GET").to_owned(),
@@ -166,6 +192,46 @@ fn http(ctx: &mut Ctx, t: &mut Table) -> Option<HttpCheck> {
         body,
         follow_redirects: follow_redirects.unwrap_or(true),
         max_redirects: max_redirects.unwrap_or(10),
+        client_cert: client_cert.map(Box::new),
+    })
+}
+
+/// `client_cert` and `client_key` of an `http` check: both or neither, for
+/// an `https://` URL, each file readable and holding PEM of its kind.
+fn client_cert(ctx: &mut Ctx, t: &mut Table, url: Option<&Setting>) -> Option<ClientCert> {
+    let cert = t.opt(ctx, "client_cert", |c, f| pem_file(c, f, Pem::Certificate));
+    let key = t.opt(ctx, "client_key", |c, f| match f.value.get_ref() {
+        toml::de::DeValue::String(_) => pem_file(c, f, Pem::PrivateKey).map(ClientKey::File),
+        _ => setting(c, f).map(ClientKey::Secret),
+    });
+    let (has_cert, has_key) = (t.has("client_cert"), t.has("client_key"));
+    if has_cert != has_key {
+        let (given, missing, what) = if has_cert {
+            ("client_cert", "client_key", "its private key")
+        } else {
+            ("client_key", "client_cert", "the certificate chain")
+        };
+        ctx.error(
+            &t.span_of(given),
+            format!("`{given}` is set without `{missing}`"),
+            Some(format!(
+                "add `{missing} = \"PATH\"` with {what} (PEM); a client certificate needs both"
+            )),
+        );
+        return None;
+    }
+    let plain_http = matches!(url, Some(Setting::Plain(u)) if u.starts_with("http:"));
+    if has_cert && plain_http {
+        ctx.error(
+            &t.span_of("client_cert"),
+            "`client_cert` is set for an `http://` URL",
+            Some("a client certificate is presented over TLS only; use an `https://` URL".into()),
+        );
+        return None;
+    }
+    Some(ClientCert {
+        cert: cert?,
+        key: key?,
     })
 }
 
@@ -252,9 +318,17 @@ fn dns(ctx: &mut Ctx, t: &mut Table) -> Option<DnsCheck> {
 fn tls_check(ctx: &mut Ctx, t: &mut Table) -> Option<TlsCheck> {
     let host = t.req(ctx, "host", text);
     let port = t.opt(ctx, "port", port);
+    let starttls = t.opt(ctx, "starttls", |c, f| {
+        choice(c, f, &[("smtp", StartTls::Smtp)])
+    });
+    let default_port = match starttls {
+        Some(StartTls::Smtp) => 587,
+        None => 443,
+    };
     Some(TlsCheck {
         host: host?,
-        port: port.unwrap_or(443),
+        port: port.unwrap_or(default_port),
+        starttls,
     })
 }
 
@@ -267,12 +341,73 @@ fn heartbeat(ctx: &mut Ctx, t: &mut Table) -> Option<HeartbeatCheck> {
     })
 }
 
-fn datastore_check(ctx: &mut Ctx, t: &mut Table, service: &str) -> Option<DatastoreCheck> {
-    let datastore = t.req(ctx, "ref", |c, f| {
+/// `datastore = { ref = "ID" }`, resolved to that datastore's kind and URL,
+/// or `datastore = { kind = "…", url = "…" }`.
+fn datastore_check(
+    ctx: &mut Ctx,
+    t: &mut Table,
+    service: &str,
+    datastores: &Datastores,
+) -> Option<DatastoreCheck> {
+    let reference = t.opt(ctx, "ref", |c, f| {
         refer(c, f, Ns::Datastore, Scope::Service(service.to_owned()))
     });
+    let kind = t.opt(ctx, "kind", datastore_kind);
+    let url = t.opt(ctx, "url", |c, f| datastore_url(c, f, kind));
+    let inline = t.has("kind") || t.has("url");
+    if t.has("ref") && inline {
+        let extra = if t.has("kind") { "kind" } else { "url" };
+        ctx.error(
+            &t.span_of(extra),
+            format!("`datastore` has both `ref` and `{extra}`"),
+            Some(
+                "use either `ref = \"ID\"` (a datastore of this service) or `kind` and `url`"
+                    .into(),
+            ),
+        );
+        return None;
+    }
+    if !t.has("ref") && !inline {
+        ctx.error(
+            &t.span(),
+            "`datastore` names no datastore",
+            Some("add `ref = \"ID\"` of a `[[service.datastore]]` of this service, or `kind = \"postgres\"` and `url = \"postgres://…\"`".into()),
+        );
+        return None;
+    }
+    if inline {
+        for key in ["kind", "url"].into_iter().filter(|k| !t.has(k)) {
+            ctx.error(
+                &t.span(),
+                format!("missing key `{key}` in `datastore`"),
+                Some("an inline datastore needs both `kind` and `url`".into()),
+            );
+        }
+        return Some(DatastoreCheck {
+            datastore: String::new(),
+            kind: kind?,
+            url: url?,
+        });
+    }
+    let id = reference?;
+    // An unknown id is reported by `validate`; a datastore that did not
+    // parse has reported its own errors.
+    let (datastore, span) = datastores.iter().find(|(d, _)| d.id == id)?;
+    let Some(url) = &datastore.url else {
+        let line = ctx.line(span);
+        ctx.error(
+            &t.span_of("ref"),
+            format!("datastore `{id}` has no `url`, so the monitor cannot connect to it"),
+            Some(format!(
+                "add `url = …` to datastore `{id}` on line {line}, e.g. `url = {{ secret = \"env:DB_URL\" }}`"
+            )),
+        );
+        return None;
+    };
     Some(DatastoreCheck {
-        datastore: datastore?,
+        datastore: id,
+        kind: datastore.kind,
+        url: url.clone(),
     })
 }
 

@@ -5,5 +5,6 @@
 mod diff;
 mod fuzz;
 mod invalid;
+mod probes;
 mod support;
 mod valid;

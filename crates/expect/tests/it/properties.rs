@@ -18,6 +18,8 @@ const TOKENS: &[&str] = &[
     "dns",
     "tls",
     "tcp",
+    "datastore",
+    "replication_lag",
     "expires_in",
     "content-type",
     "answers",

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::{Resumption, WebPkiServerVerifier};
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{
     CertificateError, ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore,
     SignatureScheme,
@@ -31,6 +31,11 @@ pub(crate) struct TlsClient {
     plain: Arc<ClientConfig>,
     /// The real chain verifier, run after the handshake.
     verifier: Arc<WebPkiServerVerifier>,
+    /// The handshake-time verifier, for configs built later (client
+    /// certificates).
+    deferred: Arc<Deferred>,
+    /// The crypto provider every config uses.
+    provider: Arc<rustls::crypto::CryptoProvider>,
 }
 
 impl TlsClient {
@@ -54,20 +59,40 @@ impl TlsClient {
         let deferred = Arc::new(Deferred {
             inner: verifier.clone(),
         });
-        let mut plain = ClientConfig::builder_with_provider(provider)
+        let mut plain = ClientConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
             .map_err(|e| CheckerError::Tls(e.to_string()))?
             .dangerous()
-            .with_custom_certificate_verifier(deferred)
+            .with_custom_certificate_verifier(deferred.clone())
             .with_no_client_auth();
         plain.resumption = Resumption::disabled();
         let mut http = plain.clone();
-        http.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        http.alpn_protocols = http_alpn();
         Ok(Self {
             http: Arc::new(http),
             plain: Arc::new(plain),
             verifier,
+            deferred,
+            provider,
         })
+    }
+
+    /// An HTTPS client config like the shared one that also presents
+    /// `chain` (leaf first) signed by `key` to servers that ask for a
+    /// client certificate. Fails if the key does not fit the certificate.
+    pub(crate) fn with_client_cert(
+        &self,
+        chain: Vec<CertificateDer<'static>>,
+        key: PrivateKeyDer<'static>,
+    ) -> Result<Arc<ClientConfig>, rustls::Error> {
+        let mut config = ClientConfig::builder_with_provider(self.provider.clone())
+            .with_safe_default_protocol_versions()?
+            .dangerous()
+            .with_custom_certificate_verifier(self.deferred.clone())
+            .with_client_auth_cert(chain, key)?;
+        config.resumption = Resumption::disabled();
+        config.alpn_protocols = http_alpn();
+        Ok(Arc::new(config))
     }
 
     /// The client config: with ALPN for HTTP, or without.
@@ -122,6 +147,11 @@ impl TlsClient {
             problem,
         }
     }
+}
+
+/// The ALPN protocols an HTTPS check offers.
+fn http_alpn() -> Vec<Vec<u8>> {
+    vec![b"h2".to_vec(), b"http/1.1".to_vec()]
 }
 
 /// Accepts any chain during the handshake (the check verifies it right

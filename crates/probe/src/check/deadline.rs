@@ -27,6 +27,12 @@ pub(crate) enum Phase {
     Reply,
     /// Waiting for the answer to a DNS query.
     Query,
+    /// Logging in to a datastore after connecting (Redis `AUTH`, `SELECT`).
+    Auth,
+    /// Waiting for the result of a datastore query.
+    Statement,
+    /// The plain-text exchange that upgrades a connection to TLS.
+    StartTls,
 }
 
 /// The end of a check's time budget.
@@ -90,6 +96,9 @@ impl fmt::Display for Phase {
             Phase::Send => "while sending",
             Phase::Reply => "waiting for the reply",
             Phase::Query => "waiting for the DNS answer",
+            Phase::Auth => "during authentication",
+            Phase::Statement => "waiting for the query result",
+            Phase::StartTls => "during STARTTLS",
         })
     }
 }

@@ -14,7 +14,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use jiff::Timestamp;
-use shipshape_catalog::HttpCheck;
+use shipshape_catalog::{ClientCert, HttpCheck};
 use tokio::io::{AsyncRead, AsyncWrite};
 use url::Url;
 
@@ -55,6 +55,7 @@ pub(crate) async fn probe(
             url: &url,
             method: &method,
             headers: same_origin.then_some(&headers),
+            client_cert: spec.client_cert.as_deref().filter(|_| same_origin),
             body: body.clone(),
         };
         let Exchange {
@@ -160,6 +161,9 @@ struct Hop<'a> {
     /// The monitor's headers; `None` after a redirect to another origin, so
     /// credentials are not sent where they were not meant to go.
     headers: Option<&'a HeaderMap>,
+    /// The client certificate to present, likewise only on the first
+    /// URL's origin.
+    client_cert: Option<&'a ClientCert>,
     body: Option<Bytes>,
 }
 
@@ -202,8 +206,15 @@ async fn exchange(
         )
         .await;
     }
+    let config = match hop.client_cert {
+        Some(client_cert) => {
+            let loading = checkers.client_certs.config(&checkers.tls, client_cert);
+            deadline.run(Phase::Tls, loading).await?.0?
+        }
+        None => checkers.tls.config(true),
+    };
     let (stream, session) =
-        net::handshake(&checkers.tls, stream, host, true, now, deadline, details).await?;
+        net::handshake(&checkers.tls, config, stream, host, now, deadline, details).await?;
     let problem = session.problem.clone();
     let h2 = session.alpn.as_deref() == Some("h2");
     details.tls = Some(session);
@@ -450,7 +461,16 @@ fn shown(url: &Url, secret: bool) -> String {
 fn describe_hyper(err: &hyper::Error) -> String {
     let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(err);
     while let Some(cause) = source {
-        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+        // HTTP/2 keeps its IO error inside, not as a source.
+        let io = cause.downcast_ref::<std::io::Error>().or_else(|| {
+            cause
+                .downcast_ref::<h2::Error>()
+                .and_then(h2::Error::get_io)
+        });
+        if let Some(io) = io {
+            if let Some(refused) = net::describe_client_cert_alert(io) {
+                return refused;
+            }
             return format!("HTTP: {}", net::describe_io(io));
         }
         source = cause.source();
@@ -475,6 +495,7 @@ mod tests {
             body: None,
             follow_redirects,
             max_redirects: 10,
+            client_cert: None,
         }
     }
 

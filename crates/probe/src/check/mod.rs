@@ -1,18 +1,24 @@
 //! The checkers: one module per probe kind ([`http`], [`tcp`], [`dns`],
-//! [`tls`]) behind one entry point, [`Checkers::run`], which probes once
-//! within the monitor's timeout and judges what it saw — by the monitor's
-//! expectations, or by the kind's default rule when it has none.
+//! [`tls`] with [`smtp`] STARTTLS, [`datastore`] with [`redis`]) behind one
+//! entry point, [`Checkers::run`], which probes once within the monitor's
+//! timeout and judges what it saw — by the monitor's expectations, or by
+//! the kind's default rule when it has none.
 //!
 //! [`Checkers`] holds what every check shares and is built once: the TLS
-//! client (one `rustls` config, ring provider), the resolver for host
-//! names, and the uncached resolvers of DNS checks.
+//! client (one `rustls` config, ring provider), the client-certificate
+//! configs built so far ([`client_cert`]), the resolver for host names, and
+//! the uncached resolvers of DNS checks.
 
 mod cert;
+mod client_cert;
+mod datastore;
 mod deadline;
 mod dns;
 mod error;
 mod http;
 mod net;
+mod redis;
+mod smtp;
 mod subject;
 mod tcp;
 mod tls;
@@ -63,6 +69,7 @@ pub struct CheckerOptions {
 #[derive(Debug)]
 pub struct Checkers {
     tls: cert::TlsClient,
+    client_certs: client_cert::ClientCerts,
     hosts: HostResolver,
     dns: dns::DnsResolvers,
     http1: http1::Builder,
@@ -117,6 +124,7 @@ impl Checkers {
         })?;
         Ok(Self {
             tls: cert::TlsClient::new(&options.extra_roots)?,
+            client_certs: client_cert::ClientCerts::default(),
             hosts,
             dns: dns::DnsResolvers::new(options.dns_resolver)?,
             http1,
@@ -129,7 +137,8 @@ impl Checkers {
     /// Checks `monitor` once, judged by its expectations, or with none by
     /// the kind's default: HTTP a 2xx final status (3xx too when redirects
     /// are not followed); TCP a connection (and the `expect` text); DNS
-    /// `NOERROR` with answers; TLS a verified chain. A certificate that does
+    /// `NOERROR` with answers; TLS a verified chain; a datastore a
+    /// connection and a successful trivial query. A certificate that does
     /// not verify always fails an HTTPS or TLS check (nothing is sent over
     /// it), and a DNS monitor's `expect` answers are always required.
     ///
@@ -205,10 +214,10 @@ impl Checkers {
                 "heartbeat monitors are not probed: they are judged by the pings they receive"
                     .into(),
             ),
-            MonitorKind::Datastore(check) => Err(format!(
-                "datastore checks are not supported yet (datastore `{}`)",
-                check.datastore
-            )),
+            MonitorKind::Datastore(check) => {
+                datastore::probe(self, check, now, deadline, details).await?;
+                Ok(Seen::problems(Vec::new()))
+            }
         }
     }
 }

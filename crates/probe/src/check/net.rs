@@ -5,11 +5,13 @@
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
 
 use hickory_resolver::TokioResolver;
 use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::proto::op::ResponseCode;
 use jiff::Timestamp;
+use rustls::ClientConfig;
 use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
@@ -59,15 +61,15 @@ pub(crate) async fn connect(
     connect_any(&addrs?, deadline, details).await
 }
 
-/// Shakes hands over TLS with `server_name`, offering HTTP ALPN if
-/// `for_http`, and describes the session and certificate (verified as of
+/// Shakes hands over TLS with `server_name` using `config` (one of
+/// `tls`'s), and describes the session and certificate (verified as of
 /// `now`). The session is returned even when the chain did not verify:
 /// the caller decides, and must not send anything over it then.
 pub(crate) async fn handshake(
     tls: &TlsClient,
+    config: Arc<ClientConfig>,
     stream: TcpStream,
     host: &str,
-    for_http: bool,
     now: Timestamp,
     deadline: &Deadline,
     details: &mut Details,
@@ -78,7 +80,7 @@ pub(crate) async fn handshake(
         Err(_) => ServerName::try_from(bare.to_owned())
             .map_err(|_| format!("TLS: `{host}` is not a valid server name"))?,
     };
-    let connector = TlsConnector::from(tls.config(for_http));
+    let connector = TlsConnector::from(config);
     let (stream, took) = deadline
         .run(Phase::Tls, connector.connect(server_name.clone(), stream))
         .await?;
@@ -189,6 +191,9 @@ fn describe_lookup_error(err: &NetError, name: &str) -> String {
 /// Describes a failed handshake; a rustls error inside the IO error says
 /// more than its wrapper.
 fn describe_handshake_error(err: &io::Error) -> String {
+    if let Some(alert) = describe_client_cert_alert(err) {
+        return alert;
+    }
     if let Some(inner) = err
         .get_ref()
         .and_then(|e| e.downcast_ref::<rustls::Error>())
@@ -196,6 +201,71 @@ fn describe_handshake_error(err: &io::Error) -> String {
         return format!("TLS: handshake failed: {inner}");
     }
     format!("TLS: handshake failed: {}", describe_io(err))
+}
+
+/// Says so when the server refused the session over the client
+/// certificate: it sent none that the server wanted (`certificate
+/// required`), or the server did not accept the one sent. With TLS 1.3 the
+/// client learns this only on its first read after the handshake, so HTTP
+/// errors are checked for it too.
+pub(crate) fn describe_client_cert_alert(err: &io::Error) -> Option<String> {
+    use rustls::AlertDescription as Alert;
+    const CLIENT_CERT_ALERTS: [Alert; 8] = [
+        Alert::CertificateRequired,
+        Alert::BadCertificate,
+        Alert::UnsupportedCertificate,
+        Alert::CertificateRevoked,
+        Alert::CertificateExpired,
+        Alert::CertificateUnknown,
+        Alert::UnknownCA,
+        Alert::AccessDenied,
+    ];
+    let alert = match err.get_ref()?.downcast_ref::<rustls::Error>() {
+        Some(rustls::Error::AlertReceived(alert)) => *alert,
+        Some(_) => return None,
+        // HTTP/2 keeps only the text of an IO error: rustls's
+        // `received fatal alert: CertificateRequired`.
+        None => {
+            let text = err.to_string();
+            let name = text.strip_prefix("received fatal alert: ")?;
+            CLIENT_CERT_ALERTS
+                .into_iter()
+                .find(|alert| format!("{alert:?}") == name)?
+        }
+    };
+    match alert {
+        Alert::CertificateRequired => Some(
+            "TLS: the server requires a client certificate; set `client_cert` and `client_key`"
+                .into(),
+        ),
+        Alert::BadCertificate
+        | Alert::UnsupportedCertificate
+        | Alert::CertificateRevoked
+        | Alert::CertificateExpired
+        | Alert::CertificateUnknown
+        | Alert::UnknownCA
+        | Alert::AccessDenied => Some(format!(
+            "TLS: the server refused the client certificate (alert: {})",
+            alert_name(alert)
+        )),
+        _ => None,
+    }
+}
+
+/// An alert as the TLS specification names it: `unknown_ca`.
+fn alert_name(alert: rustls::AlertDescription) -> String {
+    let debug = format!("{alert:?}");
+    let mut name = String::with_capacity(debug.len() + 4);
+    for (i, c) in debug.char_indices() {
+        if c.is_ascii_uppercase()
+            && i > 0
+            && !debug[..i].ends_with(|p: char| p.is_ascii_uppercase())
+        {
+            name.push('_');
+        }
+        name.push(c.to_ascii_lowercase());
+    }
+    name
 }
 
 fn lowercase_first(text: &str) -> String {

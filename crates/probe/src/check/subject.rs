@@ -1,6 +1,6 @@
 //! A check result as an expectation [`Subject`]: answers `status`, `body`,
-//! `json.…`, `header.<name>`, `cert.…`, `tls.version`, `dns.…`, `timing.…`
-//! and `tcp.received` from the [`Details`] and the body read. The body is
+//! `json.…`, `header.<name>`, `cert.…`, `tls.version`, `dns.…`, `timing.…`,
+//! `tcp.received` and `datastore.…` from the [`Details`] and the body read. The body is
 //! decoded as text and parsed as JSON at most once, and only if asked.
 
 use std::borrow::Cow;
@@ -9,7 +9,7 @@ use std::cell::OnceCell;
 use jiff::Timestamp;
 use shipshape_expect::{Field, Lookup, Subject, Value};
 
-use crate::result::{CheckResult, Details};
+use crate::result::{CheckResult, DatastoreDetails, Details, Role};
 
 /// One check result seen by expectations: its details plus the body bytes
 /// that were read (bodies are not kept in [`CheckResult`]).
@@ -138,8 +138,50 @@ impl Subject for Observed<'_> {
                 (None, _) => Lookup::Unavailable("no TCP reply read".into()),
                 _ => unknown(field),
             },
+            "datastore" => match &details.datastore {
+                Some(datastore) => datastore_field(datastore, field),
+                None => Lookup::Unavailable("no answer from the datastore".into()),
+            },
             _ => unknown(field),
         }
+    }
+}
+
+/// `datastore.role`, `.replica`, `.read_only`, `.link_up`,
+/// `.replication_lag`: the value, or why the server did not say.
+fn datastore_field<'a>(datastore: &'a DatastoreDetails, field: &Field) -> Lookup<'a> {
+    let kind = datastore.kind;
+    let unknown_role = || -> Lookup<'a> {
+        Lookup::Absent(match &datastore.note {
+            Some(note) => format!("the server's role is unknown: {note}").into(),
+            None => "the server's role is unknown".into(),
+        })
+    };
+    let on_replica = |value: Option<Lookup<'a>>, what: &str| match (value, datastore.role) {
+        (Some(value), _) => value,
+        (None, Some(Role::Primary)) => {
+            Lookup::Absent(format!("no {what}: the server is a primary").into())
+        }
+        (None, Some(Role::Replica)) => Lookup::Absent(match &datastore.note {
+            Some(note) => format!("the replica reports no {what}: {note}").into(),
+            None => format!("the replica reports no {what}").into(),
+        }),
+        (None, None) => unknown_role(),
+    };
+    match field.name().unwrap_or_default() {
+        "role" => datastore
+            .role
+            .map_or_else(unknown_role, |role| found(role.as_str())),
+        "replica" => datastore
+            .role
+            .map_or_else(unknown_role, |role| found(role == Role::Replica)),
+        "read_only" => match datastore.read_only {
+            Some(read_only) => found(read_only),
+            None => Lookup::Absent(format!("{kind} does not report read-only").into()),
+        },
+        "link_up" => on_replica(datastore.link_up.map(found), "replication link"),
+        "replication_lag" => on_replica(datastore.replication_lag.map(found), "replication lag"),
+        _ => unknown(field),
     }
 }
 

@@ -18,11 +18,11 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::{JoinError, JoinHandle, JoinSet};
 
 use super::health::{HealthDetector, HealthPolicy, LocationHealthChange};
-use super::heartbeat::HeartbeatError;
+use super::heartbeat::{HeartbeatError, Ping};
 use super::limits::{Admission, DEFAULT_MAX_IN_FLIGHT, DEFAULT_PER_HOST, SkipReason, Ticket};
 use super::plan::{Due, DueKind, Plan, PlanDiff};
 use super::spec::{MonitorKey, MonitorSpec, specs_for_location};
-use super::state::{StateBook, StateChange};
+use super::state::{MonitorState, StateBook, StateChange};
 use crate::result::{CheckResult, Outcome};
 
 /// The future of one check.
@@ -52,6 +52,10 @@ pub struct ProbeConfig {
     pub timeout_margin: Duration,
     /// When this location counts as unhealthy.
     pub health: HealthPolicy,
+    /// Each monitor's state when the instance last stopped (from the
+    /// store), taken up at start so a restart neither forgets an outage
+    /// nor announces every monitor again.
+    pub restored: HashMap<MonitorKey, MonitorState>,
 }
 
 impl ProbeConfig {
@@ -63,6 +67,7 @@ impl ProbeConfig {
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             timeout_margin: Duration::from_millis(250),
             health: HealthPolicy::default(),
+            restored: HashMap::new(),
         }
     }
 }
@@ -119,26 +124,18 @@ pub struct ProbeHandle {
 }
 
 impl ProbeHandle {
-    /// Records a ping of heartbeat monitor `key`: `ok = false` when the job
-    /// reports failure, with `message` saying why.
-    pub async fn heartbeat(
-        &self,
-        key: MonitorKey,
-        ok: bool,
-        message: Option<String>,
-    ) -> Result<(), HeartbeatError> {
-        let (reply, answer) = oneshot::channel();
-        let ping = Command::Heartbeat {
-            key,
-            ok,
-            message,
-            reply,
-        };
-        self.commands
-            .send(ping)
-            .await
-            .map_err(|_| HeartbeatError::Stopped)?;
-        answer.await.map_err(|_| HeartbeatError::Stopped)?
+    /// Records a ping of heartbeat monitor `key`. A ping reporting failure
+    /// marks the monitor down at once (no `confirm`).
+    pub async fn heartbeat(&self, key: MonitorKey, ping: Ping) -> Result<(), HeartbeatError> {
+        self.heartbeats().ping(key, ping).await
+    }
+
+    /// A cloneable handle that delivers heartbeat pings to this service
+    /// (for the web server).
+    pub fn heartbeats(&self) -> Heartbeats {
+        Heartbeats {
+            commands: self.commands.clone(),
+        }
     }
 
     /// The schedule lag so far.
@@ -165,6 +162,25 @@ impl ProbeHandle {
     }
 }
 
+/// Delivers heartbeat pings to a running probe service. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Heartbeats {
+    commands: mpsc::Sender<Command>,
+}
+
+impl Heartbeats {
+    /// Records a ping of heartbeat monitor `key`; see [`ProbeHandle::heartbeat`].
+    pub async fn ping(&self, key: MonitorKey, ping: Ping) -> Result<(), HeartbeatError> {
+        let (reply, answer) = oneshot::channel();
+        let ping = Command::Heartbeat { key, ping, reply };
+        self.commands
+            .send(ping)
+            .await
+            .map_err(|_| HeartbeatError::Stopped)?;
+        answer.await.map_err(|_| HeartbeatError::Stopped)?
+    }
+}
+
 /// Starts the probe service: runs the monitors of `catalog` (following its
 /// reloads) that belong to `config.location`, with `checker`, on `clock`'s
 /// time, reporting to `sink`, until `shutdown` resolves (in-flight checks
@@ -187,6 +203,7 @@ pub fn start_probe_service(
         running: HashMap::new(),
         tasks: JoinSet::new(),
         lag: Arc::clone(&lag),
+        window_lag: new_histogram(),
         config,
         checker,
         clock,
@@ -203,14 +220,16 @@ pub fn start_probe_service(
 /// The longest the loop sleeps, so a step of the clock is noticed.
 const MAX_SLEEP: Duration = Duration::from_secs(1);
 
+/// How often the probe logs its throughput and schedule lag.
+const STATS_EVERY: Duration = Duration::from_secs(60);
+
 /// Largest lag the histogram records (larger values are clamped): 1 hour.
 const MAX_LAG_MICROS: u64 = 3_600_000_000;
 
 enum Command {
     Heartbeat {
         key: MonitorKey,
-        ok: bool,
-        message: Option<String>,
+        ping: Ping,
         reply: oneshot::Sender<Result<(), HeartbeatError>>,
     },
 }
@@ -231,6 +250,8 @@ struct Service {
     running: HashMap<tokio::task::Id, Running>,
     tasks: JoinSet<CheckResult>,
     lag: Arc<Mutex<Histogram<u64>>>,
+    /// Schedule lag since the last stats line.
+    window_lag: Histogram<u64>,
     checker: Arc<dyn Checker>,
     clock: SharedClock,
     sink: mpsc::Sender<ProbeEvent>,
@@ -245,7 +266,13 @@ impl Service {
     ) {
         let first = Arc::clone(&catalog.borrow_and_update());
         self.reload(&first, false).await;
+        let restored = std::mem::take(&mut self.config.restored);
+        self.book
+            .restore(&restored, &self.config.location, self.clock.now());
         let mut catalog_open = true;
+        let mut stats = tokio::time::interval(STATS_EVERY);
+        stats.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        stats.tick().await;
         tokio::pin!(shutdown);
         loop {
             let now = self.clock.now();
@@ -274,6 +301,7 @@ impl Service {
                     Err(_) => catalog_open = false,
                 },
                 Some(command) = inbox.recv() => self.command(command).await,
+                _ = stats.tick() => self.log_stats(),
             }
         }
         self.tasks.abort_all();
@@ -370,14 +398,10 @@ impl Service {
 
     async fn command(&mut self, command: Command) {
         match command {
-            Command::Heartbeat {
-                key,
-                ok,
-                message,
-                reply,
-            } => {
+            Command::Heartbeat { key, ping, reply } => {
                 let now = self.clock.now();
-                let recorded = self.plan.heartbeat(&key, now, ok, message.as_deref());
+                let ok = ping.ok;
+                let recorded = self.plan.heartbeat(&key, now, &ping);
                 let spec = self.plan.spec(&key).cloned();
                 let answer = match (recorded, spec) {
                     (Ok(result), Some(spec)) => {
@@ -435,9 +459,29 @@ impl Service {
         }
     }
 
-    fn record_lag(&self, lag: jiff::SignedDuration) {
-        let micros = u64::try_from(lag.as_micros()).unwrap_or(0);
-        lock(&self.lag).saturating_record(micros.min(MAX_LAG_MICROS));
+    /// Logs the checks started and their schedule lag since the last call.
+    fn log_stats(&mut self) {
+        let lag = &self.window_lag;
+        let ms = |micros: u64| micros as f64 / 1000.0;
+        tracing::info!(
+            monitors = self.book.len(),
+            checks = lag.len(),
+            in_flight = self.running.len(),
+            lag_p50_ms = ms(lag.value_at_quantile(0.5)),
+            lag_p99_ms = ms(lag.value_at_quantile(0.99)),
+            lag_max_ms = ms(lag.max()),
+            "probe stats for the last {}",
+            human_duration(STATS_EVERY)
+        );
+        self.window_lag.reset();
+    }
+
+    fn record_lag(&mut self, lag: jiff::SignedDuration) {
+        let micros = u64::try_from(lag.as_micros())
+            .unwrap_or(0)
+            .min(MAX_LAG_MICROS);
+        lock(&self.lag).saturating_record(micros);
+        self.window_lag.saturating_record(micros);
     }
 }
 

@@ -24,13 +24,45 @@ pub enum HeartbeatError {
     Stopped,
 }
 
+/// A ping of a heartbeat monitor: what the job reports about its run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ping {
+    /// `false` when the job reports that it failed.
+    pub ok: bool,
+    /// What the job says (why it failed, usually).
+    pub message: Option<String>,
+    /// How long the job ran, when it says; stored as the result's latency.
+    pub runtime: Option<Duration>,
+}
+
+impl Ping {
+    /// A ping of a job that succeeded.
+    pub fn success() -> Self {
+        Self {
+            ok: true,
+            ..Self::default()
+        }
+    }
+
+    /// A ping of a job that failed, saying why.
+    pub fn failure(message: impl Into<String>) -> Self {
+        Self {
+            ok: false,
+            message: Some(message.into()),
+            runtime: None,
+        }
+    }
+}
+
 /// The result a ping at `at` records: up, or — when the job reported
-/// failure — down with its `message`.
-pub(crate) fn beat_result(at: Timestamp, ok: bool, message: Option<&str>) -> CheckResult {
-    let outcome = if ok {
+/// failure — down with its message.
+pub(crate) fn beat_result(at: Timestamp, ping: &Ping) -> CheckResult {
+    let outcome = if ping.ok {
         Outcome::Up
     } else {
-        let reason = message
+        let reason = ping
+            .message
+            .as_deref()
             .map(str::trim)
             .filter(|m| !m.is_empty())
             .unwrap_or("the job reported failure");
@@ -40,7 +72,7 @@ pub(crate) fn beat_result(at: Timestamp, ok: bool, message: Option<&str>) -> Che
     };
     CheckResult {
         started_at: at,
-        duration: Duration::ZERO,
+        duration: ping.runtime.unwrap_or(Duration::ZERO),
         outcome,
         details: Default::default(),
     }
@@ -84,9 +116,19 @@ mod tests {
     fn a_failing_ping_without_message_says_the_job_failed() {
         let at: Timestamp = "2026-11-30T09:00:00Z".parse().expect("valid");
         assert_eq!(
-            beat_result(at, false, Some("  ")).reason(),
+            beat_result(at, &Ping::failure("  ")).reason(),
             Some("the job reported failure")
         );
-        assert!(beat_result(at, true, Some("ignored")).is_up());
+        assert!(
+            beat_result(
+                at,
+                &Ping {
+                    ok: true,
+                    message: Some("ignored".into()),
+                    runtime: None
+                }
+            )
+            .is_up()
+        );
     }
 }

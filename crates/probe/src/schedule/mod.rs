@@ -22,10 +22,11 @@ pub mod spec;
 pub mod state;
 
 pub use driver::{
-    CheckFuture, Checker, ProbeConfig, ProbeEvent, ProbeHandle, ScheduleLag, start_probe_service,
+    CheckFuture, Checker, Heartbeats, ProbeConfig, ProbeEvent, ProbeHandle, ScheduleLag,
+    start_probe_service,
 };
 pub use health::{HealthDetector, HealthPolicy, LocationHealthChange};
-pub use heartbeat::HeartbeatError;
+pub use heartbeat::{HeartbeatError, Ping};
 pub use limits::{Admission, SkipReason, Ticket};
 pub use plan::{Due, DueKind, Plan, PlanDiff};
 pub use spec::{HeartbeatWindow, MonitorKey, MonitorSpec, specs_for_location};

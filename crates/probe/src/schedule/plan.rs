@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
-use super::heartbeat::{self, HeartbeatError};
+use super::heartbeat::{self, HeartbeatError, Ping};
 use super::spec::{MonitorKey, MonitorSpec};
 use crate::result::CheckResult;
 
@@ -200,8 +200,7 @@ impl Plan {
         &mut self,
         key: &MonitorKey,
         at: Timestamp,
-        ok: bool,
-        message: Option<&str>,
+        ping: &Ping,
     ) -> Result<CheckResult, HeartbeatError> {
         let slot = *self
             .index
@@ -216,7 +215,7 @@ impl Plan {
         entry.last_beat = Some(entry.last_beat.map_or(at, |last| last.max(at)));
         let deadline = entry.heartbeat_deadline();
         self.schedule(slot, deadline);
-        Ok(heartbeat::beat_result(at, ok, message))
+        Ok(heartbeat::beat_result(at, ping))
     }
 
     /// The spec of monitor `key`.
@@ -702,7 +701,7 @@ mod tests {
         let mut plan = Plan::new(vec![heartbeat_spec("beat", 60, 10)], t0());
         for secs in [50.0, 110.0, 170.0] {
             assert_eq!(plan.due(at(secs)).count(), 0);
-            let result = plan.heartbeat(&key("beat"), at(secs), true, None);
+            let result = plan.heartbeat(&key("beat"), at(secs), &Ping::success());
             assert!(result.is_ok_and(|r| r.is_up()));
         }
         assert_eq!(plan.due(at(239.0)).count(), 0);
@@ -721,7 +720,7 @@ mod tests {
             vec![heartbeat_spec("beat", 60, 0), tcp_spec("tcp", "h", 30)],
             t0(),
         );
-        let result = plan.heartbeat(&key("beat"), at(5.0), false, Some("backup exited 2"));
+        let result = plan.heartbeat(&key("beat"), at(5.0), &Ping::failure("backup exited 2"));
         assert_eq!(
             result
                 .ok()
@@ -730,11 +729,11 @@ mod tests {
             Some("backup exited 2")
         );
         assert!(matches!(
-            plan.heartbeat(&key("nope"), at(5.0), true, None),
+            plan.heartbeat(&key("nope"), at(5.0), &Ping::success()),
             Err(HeartbeatError::UnknownMonitor(_))
         ));
         assert!(matches!(
-            plan.heartbeat(&key("tcp"), at(5.0), true, None),
+            plan.heartbeat(&key("tcp"), at(5.0), &Ping::success()),
             Err(HeartbeatError::NotHeartbeat(_))
         ));
     }

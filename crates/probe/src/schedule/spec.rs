@@ -251,6 +251,7 @@ pub(crate) mod tests {
             body: None,
             follow_redirects: true,
             max_redirects: 10,
+            client_cert: None,
         });
         let spec = MonitorSpec::new(&service("s", vec![]), &monitor);
         assert_eq!(spec.host.as_deref(), Some("status.example.org"));

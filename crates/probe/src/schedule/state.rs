@@ -8,8 +8,10 @@
 //!   `confirm` consecutive failures make it `Down`; `recover` consecutive
 //!   successes make a down verdict `Up` again.
 //! - **Across locations**, the monitor is `Down` when at least `quorum`
-//!   live locations say so, else `Up` when any live location says so, else
-//!   unchanged. A location is live while its latest result is no older than
+//!   live locations say so; `Degraded` when some live locations say `Down`
+//!   but fewer than `quorum` while others say `Up` (a partial outage: users
+//!   somewhere cannot reach it); else `Up` when any live location says so;
+//!   else unchanged. A location is live while its latest result is no older than
 //!   [`STALE_AFTER_INTERVALS`] intervals; the quorum is capped at the number
 //!   of live locations, so one surviving instance still detects an outage.
 //! - A **decisive** failure (a heartbeat ping reporting failure) makes the
@@ -39,17 +41,21 @@ pub enum MonitorState {
     Up,
     /// Failing, confirmed.
     Down,
+    /// Failing from some locations, fewer than the quorum.
+    Degraded,
     /// Checked, but its state is frozen by an operator.
     Paused,
 }
 
 impl MonitorState {
-    /// The lowercase name used in the API: `unknown`, `up`, `down`, `paused`.
+    /// The lowercase name used in the API: `unknown`, `up`, `down`,
+    /// `degraded`, `paused`.
     pub fn as_str(self) -> &'static str {
         match self {
             MonitorState::Unknown => "unknown",
             MonitorState::Up => "up",
             MonitorState::Down => "down",
+            MonitorState::Degraded => "degraded",
             MonitorState::Paused => "paused",
         }
     }
@@ -139,6 +145,30 @@ impl MonitorTracker {
         self.record(location, result, true)
     }
 
+    /// Takes up `state`, last known before a restart, as this location's
+    /// verdict at `at`: a monitor that was down stays down until `recover`
+    /// successes, one that was up goes down only after `confirm` failures,
+    /// and neither emits a change for merely being seen again. `Unknown`
+    /// and `Paused` restore nothing.
+    pub fn restore(&mut self, state: MonitorState, location: &str, at: Timestamp) {
+        let verdict = match state {
+            MonitorState::Up => Verdict::Up,
+            MonitorState::Down => Verdict::Down,
+            MonitorState::Unknown | MonitorState::Degraded | MonitorState::Paused => return,
+        };
+        self.state = state;
+        self.tallies.insert(
+            location.to_owned(),
+            Tally {
+                verdict,
+                failures: 0,
+                successes: 0,
+                last_at: at,
+                last_reason: None,
+            },
+        );
+    }
+
     /// Freezes the state as `Paused`.
     pub fn pause(&mut self, at: Timestamp) -> Option<StateChange> {
         self.paused = true;
@@ -219,9 +249,20 @@ impl MonitorTracker {
                 .and_then(|(_, t)| t.last_reason.clone());
             return Some((MonitorState::Down, reason));
         }
-        live.iter()
-            .any(|(_, t)| t.verdict == Verdict::Up)
-            .then_some((MonitorState::Up, None))
+        let any_up = live.iter().any(|(_, t)| t.verdict == Verdict::Up);
+        if any_up && down > 0 {
+            let reason = live
+                .iter()
+                .filter(|(_, t)| t.verdict == Verdict::Down)
+                .map(|(name, t)| {
+                    let why = t.last_reason.as_deref().unwrap_or("failing");
+                    format!("from {name}: {why}")
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            return Some((MonitorState::Degraded, Some(reason)));
+        }
+        any_up.then_some((MonitorState::Up, None))
     }
 
     fn transition(
@@ -236,7 +277,7 @@ impl MonitorTracker {
         let from = std::mem::replace(&mut self.state, to);
         let wanted = match to {
             MonitorState::Up => Some(Verdict::Up),
-            MonitorState::Down => Some(Verdict::Down),
+            MonitorState::Down | MonitorState::Degraded => Some(Verdict::Down),
             MonitorState::Unknown | MonitorState::Paused => None,
         };
         let locations = self
@@ -287,6 +328,24 @@ impl StateBook {
             kept.insert(spec.key.clone(), tracker);
         }
         self.trackers = kept;
+    }
+
+    /// Takes up the states last known before a restart (see
+    /// [`MonitorTracker::restore`]) for the monitors in the book that are
+    /// still `Unknown`.
+    pub fn restore(
+        &mut self,
+        states: &HashMap<MonitorKey, MonitorState>,
+        location: &str,
+        at: Timestamp,
+    ) {
+        for (key, &state) in states {
+            if let Some(tracker) = self.trackers.get_mut(key)
+                && tracker.state == MonitorState::Unknown
+            {
+                tracker.restore(state, location, at);
+            }
+        }
     }
 
     /// Records `result` of monitor `key` from `location` (ignored for a
@@ -406,10 +465,43 @@ mod tests {
                     MonitorState::Unknown => '?',
                     MonitorState::Up => 'U',
                     MonitorState::Down => 'D',
+                    MonitorState::Degraded => 'd',
                     MonitorState::Paused => 'P',
                 }
             })
             .collect()
+    }
+
+    #[test]
+    fn a_restored_state_holds_until_confirm_or_recover_says_otherwise() {
+        let mut down = tracker(3, 2, 1);
+        down.restore(MonitorState::Down, "here", t0());
+        assert_eq!(down.state(), MonitorState::Down);
+        assert!(
+            down.observe("here", &result(0, false)).is_none(),
+            "still down: no news"
+        );
+        assert_eq!(
+            feed(&mut down, "++"),
+            "DU",
+            "recover = 2 applies after a restart"
+        );
+
+        let mut up = tracker(3, 2, 1);
+        up.restore(MonitorState::Up, "here", t0());
+        assert!(
+            up.observe("here", &result(0, true)).is_none(),
+            "still up: no news"
+        );
+        assert_eq!(
+            feed(&mut up, "---"),
+            "UUD",
+            "confirm = 3 applies after a restart"
+        );
+
+        let mut paused = tracker(3, 2, 1);
+        paused.restore(MonitorState::Paused, "here", t0());
+        assert_eq!(paused.state(), MonitorState::Unknown);
     }
 
     #[test]
@@ -464,8 +556,17 @@ mod tests {
             t.observe(loc, &result(0, true));
         }
         assert_eq!(t.state(), MonitorState::Up);
-        // One location failing is a local problem, not an outage.
-        assert_eq!(t.observe("ams", &result(1, false)), None);
+        // One location failing is below the quorum: not an outage, but a
+        // partial one — degraded, saying where and why.
+        let change = t.observe("ams", &result(1, false)).expect("partial outage");
+        assert_eq!(
+            (change.to, change.locations.clone()),
+            (MonitorState::Degraded, vec!["ams".to_owned()])
+        );
+        assert_eq!(
+            change.reason.as_deref(),
+            Some("from ams: connect: connection refused (#1)")
+        );
         assert_eq!(t.observe("fra", &result(1, true)), None);
         // A second location agreeing takes it down.
         let change = t.observe("nyc", &result(1, false)).expect("quorum reached");
@@ -475,11 +576,20 @@ mod tests {
             change.reason.as_deref(),
             Some("connect: connection refused (#1)")
         );
-        // One recovering brings the down count below quorum: up again.
+        // One recovering brings the down count below quorum: degraded
+        // while nyc still fails, up once it recovers too.
         let change = t.observe("ams", &result(2, true)).expect("below quorum");
         assert_eq!(
             (change.to, change.locations),
-            (MonitorState::Up, vec!["ams".into(), "fra".into()])
+            (MonitorState::Degraded, vec!["nyc".into()])
+        );
+        let change = t.observe("nyc", &result(2, true)).expect("all up");
+        assert_eq!(
+            (change.to, change.locations),
+            (
+                MonitorState::Up,
+                vec!["ams".into(), "fra".into(), "nyc".into()]
+            )
         );
     }
 
@@ -489,8 +599,11 @@ mod tests {
         t.observe("ams", &result(0, true));
         t.observe("fra", &result(0, true));
         // fra's instance dies; ams alone, more than 3 intervals later, can
-        // still declare the outage.
-        assert_eq!(t.observe("ams", &result(1, false)), None);
+        // still declare the outage (at first fra still counts: degraded).
+        assert_eq!(
+            t.observe("ams", &result(1, false)).map(|c| c.to),
+            Some(MonitorState::Degraded)
+        );
         let change = t.observe("ams", &result(5, false)).expect("fra is stale");
         assert_eq!(
             (change.to, change.locations),

@@ -11,7 +11,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::{Response, StatusCode};
-use shipshape_catalog::{DatastoreCheck, MonitorKind, Setting};
+use shipshape_catalog::{MonitorKind, Setting};
 use shipshape_probe::check::{CheckerOptions, Checkers};
 use shipshape_probe::result::Outcome;
 use tokio::io::AsyncReadExt;
@@ -383,16 +383,4 @@ async fn host_names_resolve_through_the_configured_resolver() {
     let spec = http(&format!("http://nope.invalid:{}/ok", web.port()));
     let result = run(&checkers, &monitor(MonitorKind::Http(spec), TIMEOUT, &[])).await;
     assert_eq!(result.reason(), Some("DNS: no such host `nope.invalid`"));
-}
-
-#[tokio::test]
-async fn unsupported_kinds_say_so() {
-    let kind = MonitorKind::Datastore(DatastoreCheck {
-        datastore: "db".into(),
-    });
-    let result = run(&checkers(), &monitor(kind, TIMEOUT, &[])).await;
-    assert_eq!(
-        result.reason(),
-        Some("datastore checks are not supported yet (datastore `db`)")
-    );
 }

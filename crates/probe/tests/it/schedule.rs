@@ -14,7 +14,8 @@ use shipshape_clock::{Clock, SharedClock};
 use shipshape_probe::result::{CheckResult, Outcome};
 use shipshape_probe::schedule::{
     CheckFuture, Checker, HealthPolicy, HeartbeatError, MonitorKey, MonitorSpec, MonitorState,
-    PlanDiff, ProbeConfig, ProbeEvent, ProbeHandle, SkipReason, StateChange, start_probe_service,
+    Ping, PlanDiff, ProbeConfig, ProbeEvent, ProbeHandle, SkipReason, StateChange,
+    start_probe_service,
 };
 use tokio::sync::{mpsc, oneshot, watch};
 
@@ -383,24 +384,24 @@ async fn heartbeats_keep_a_job_up_and_silence_or_a_failing_ping_takes_it_down() 
     probe.run_for(30.0).await;
     probe
         .handle
-        .heartbeat(key("nightly"), true, None)
+        .heartbeat(key("nightly"), Ping::success())
         .await
         .expect("ping accepted");
     assert_eq!(
-        probe.handle.heartbeat(key("nope"), true, None).await,
+        probe.handle.heartbeat(key("nope"), Ping::success()).await,
         Err(HeartbeatError::UnknownMonitor(key("nope")))
     );
     probe.run_for(10.0).await;
     // A failing ping is certain: down at once despite confirm = 2.
     probe
         .handle
-        .heartbeat(key("nightly"), false, Some("backup exited 2".into()))
+        .heartbeat(key("nightly"), Ping::failure("backup exited 2"))
         .await
         .expect("ping accepted");
     probe.run_for(10.0).await;
     probe
         .handle
-        .heartbeat(key("nightly"), true, None)
+        .heartbeat(key("nightly"), Ping::success())
         .await
         .expect("ping accepted");
     // Then silence: overdue at 50 + 70 = 120 s and 180 s; the second

@@ -57,6 +57,7 @@ pub fn http(url: &str) -> HttpCheck {
         body: None,
         follow_redirects: true,
         max_redirects: 10,
+        client_cert: None,
     }
 }
 
@@ -230,6 +231,15 @@ impl Pki {
             chain: vec![cert.der().clone()],
             key: private_key(&key),
         }
+    }
+
+    /// A currently valid client certificate for `name`, signed by the CA,
+    /// as PEM text: `(certificate, private key)`.
+    pub fn client_pem(&self, name: &str) -> (String, String) {
+        let (mut params, key) = leaf_params(&[name], (2020, 1, 1), (2099, 1, 1));
+        params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+        let cert = params.signed_by(&key, &self.ca).expect("sign");
+        (cert.pem(), key.serialize_pem())
     }
 
     /// A self-signed leaf for `names`, currently valid.

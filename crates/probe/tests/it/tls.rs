@@ -41,6 +41,7 @@ async fn tls_check(pki: &Pki, leaf: Leaf, expect: &[&str]) -> CheckResult {
     let spec = TlsCheck {
         host: "localhost".into(),
         port: addr.port(),
+        starttls: None,
     };
     run(
         &pki.checkers(),
@@ -177,6 +178,7 @@ async fn a_server_that_never_shakes_hands_times_out_in_the_handshake() {
     let spec = TlsCheck {
         host: "127.0.0.1".into(),
         port: addr.port(),
+        starttls: None,
     };
     let result = run(
         &Pki::new().checkers(),

@@ -92,15 +92,23 @@ pub async fn serve(
         shutdown_signal().await;
         let _ = stop_tx.send(true);
     });
-    let monitoring = Monitoring::start(
-        catalog_rx.clone(),
+    let state = AppState::new(
         store.clone(),
+        catalog_rx.clone(),
         clock.clone(),
+        web_config,
+        build_info(),
+    );
+    let monitoring = Monitoring::start(
+        catalog_rx,
+        store.clone(),
+        clock,
         location,
+        state.metrics.monitors().clone(),
         stopped(stop_rx.clone()),
     )
     .await?;
-    let state = AppState::new(store.clone(), catalog_rx, clock, web_config, build_info());
+    let state = state.with_heartbeats(monitoring.heartbeats());
     let result = shipshape_web::launch(state, listener, tls, stopped(stop_rx)).await;
     reloader.abort();
     monitoring.join().await;

@@ -10,6 +10,10 @@ pub fn render(upstreams: &Upstreams) -> String {
         .replace("{healthy}", &upstreams.healthy)
         .replace("{slow}", &upstreams.slow)
         .replace("{flaky}", &upstreams.flaky)
+        .replace(
+            "{flaky_addr}",
+            upstreams.flaky.trim_start_matches("http://"),
+        )
 }
 
 const TEMPLATE: &str = r#"# Shipshape demo catalog — rewritten at each `shipshape demo` start.
@@ -103,6 +107,18 @@ tier = "critical"
   timeout = "3s"
   confirm = 2
   expect = ["status == 200", "json.status == \"ok\""]
+
+  [[service.monitor]]
+  id = "port"
+  component = "api"
+  tcp = { address = "{flaky_addr}" }
+  every = "30s"
+
+  # The demo runs a sample "nightly export" job that pings this monitor's
+  # secret URL every 20 s; stop the demo's job and it goes down.
+  [[service.monitor]]
+  id = "nightly-export"
+  heartbeat = { every = "20s", grace = "10s" }
 
 [status_page]
 title = "Benefits status (demo)"

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use rand::distr::{Alphanumeric, SampleString};
-use shipshape_store::{NewUser, Role, Store};
+use shipshape_store::{MonitorName, NewUser, Role, Store};
 use shipshape_web::auth;
 
 use crate::cli::{ConfigArg, DemoArgs, InstanceArgs};
@@ -47,9 +47,24 @@ pub async fn run(args: DemoArgs) -> Result<ExitCode> {
     let catalog = load::catalog(&config, &instance).await?;
     let store = load::store(&catalog).await?;
     let password = reset_admin(&store).await?;
+    let export = MonitorName {
+        service: "benefits-api".into(),
+        monitor: "nightly-export".into(),
+    };
+    store.revoke_heartbeat_tokens(&export, now()).await?;
+    let (_, ping_token) = auth::issue_heartbeat_token(&store, &export, "demo", now()).await?;
 
     serve::serve(catalog, store, config, instance, move |base_url| {
         print_welcome(&dir, &catalog_path, base_url, &password, &upstreams);
+        match base_url.trim_start_matches("http://").parse() {
+            Ok(server) => {
+                tokio::spawn(upstreams::sample_job(
+                    server,
+                    auth::heartbeat_path(&ping_token),
+                ));
+            }
+            Err(_) => tracing::warn!(%base_url, "demo job not started: the server is not plain HTTP on an address"),
+        }
     })
     .await
 }

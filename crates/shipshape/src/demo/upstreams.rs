@@ -95,3 +95,41 @@ fn unix_seconds() -> u64 {
         .map(|d| d.as_secs())
         .unwrap_or(0)
 }
+
+/// A sample cron job: "runs" every 20 s and pings its heartbeat URL at
+/// `server` + `path` (failing one run in ten, with a message), as a real job
+/// would with `curl`.
+pub async fn sample_job(server: std::net::SocketAddr, path: String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let mut runs = 0u64;
+    let mut tick = tokio::time::interval(Duration::from_secs(20));
+    loop {
+        tick.tick().await;
+        runs += 1;
+        let query = if runs.is_multiple_of(10) {
+            "?status=fail&msg=export%20failed%3A%20disk%20full&runtime=0.4"
+        } else {
+            "?runtime=1.2"
+        };
+        let request = format!(
+            "POST {path}{query} HTTP/1.1\r\nHost: {server}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+        let ping = async {
+            let mut stream = tokio::net::TcpStream::connect(server).await?;
+            stream.write_all(request.as_bytes()).await?;
+            let mut reply = Vec::new();
+            stream.take(4096).read_to_end(&mut reply).await?;
+            std::io::Result::Ok(reply)
+        };
+        match tokio::time::timeout(Duration::from_secs(10), ping).await {
+            Ok(Ok(reply)) if reply.starts_with(b"HTTP/1.1 200") => {}
+            Ok(Ok(reply)) => tracing::warn!(
+                reply = %String::from_utf8_lossy(&reply[..reply.len().min(200)]),
+                "demo job: heartbeat ping refused"
+            ),
+            Ok(Err(error)) => tracing::warn!(%error, "demo job: heartbeat ping failed"),
+            Err(_) => tracing::warn!("demo job: heartbeat ping timed out"),
+        }
+    }
+}

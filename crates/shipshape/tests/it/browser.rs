@@ -1,4 +1,5 @@
-//! Headless Chromium logs into the demo and photographs the admin shell.
+//! Headless Chromium logs into the demo and photographs the admin shell
+//! and a monitor's page (latency chart, availability bar, pause/resume).
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (scripts/prepare-test-env.sh
 //! installs them). The screenshot is saved as a test artifact.
@@ -11,6 +12,111 @@ use fantoccini::{ClientBuilder, Locator};
 use serde_json::json;
 
 use crate::util::{Running, artifacts_dir, eventually};
+
+/// What the browser saw on a monitor's page.
+struct MonitorPage {
+    png: Vec<u8>,
+    /// Points of the latency chart.
+    points: usize,
+    /// Rendered width of the chart, in CSS pixels.
+    chart_width: f64,
+    /// Cells of the availability bar.
+    days: usize,
+    /// Rendered width of the availability bar.
+    bar_width: f64,
+    /// The page after pressing "Pause monitoring".
+    paused_html: String,
+    /// The page after pressing "Resume monitoring".
+    resumed_html: String,
+}
+
+/// Rendered width of the first element matching `css`, or 0.
+async fn rendered_width(client: &fantoccini::Client, css: &str) -> f64 {
+    let script = format!(
+        "const e = document.querySelector({css:?}); return e ? e.getBoundingClientRect().width : 0;"
+    );
+    client
+        .execute(&script, vec![])
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap_or(0.0)
+}
+
+/// Opens the demo's `benefits-web/home` monitor once its first checks are
+/// stored, photographs it, then pauses and resumes it with the page's
+/// buttons (form posts with the session's CSRF token).
+async fn monitor_page(client: &fantoccini::Client, base: &str) -> MonitorPage {
+    let url = format!("{base}/monitors/benefits-web/home");
+    client.goto(&url).await.unwrap();
+    // The demo checks every 15 s and writes results every second.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let points = client
+            .find_all(Locator::Css("svg.chart g.point"))
+            .await
+            .unwrap();
+        if !points.is_empty() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no latency point after 60 s:\n{}",
+            client.source().await.unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        client.goto(&url).await.unwrap();
+    }
+    client.set_window_size(1280, 1800).await.unwrap();
+    let points = client
+        .find_all(Locator::Css("svg.chart g.point"))
+        .await
+        .unwrap()
+        .len();
+    let days = client
+        .find_all(Locator::Css("svg.availability rect.day"))
+        .await
+        .unwrap()
+        .len();
+    let chart_width = rendered_width(client, "svg.chart").await;
+    let bar_width = rendered_width(client, "svg.availability").await;
+    let png = client.screenshot().await.unwrap();
+    client
+        .find(Locator::Css("form[action$='/pause'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("form[action$='/resume'] button"))
+        .await
+        .unwrap();
+    let paused_html = client.source().await.unwrap();
+    client
+        .find(Locator::Css("form[action$='/resume'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("form[action$='/pause'] button"))
+        .await
+        .unwrap();
+    let resumed_html = client.source().await.unwrap();
+    MonitorPage {
+        png,
+        points,
+        chart_width,
+        days,
+        bar_width,
+        paused_html,
+        resumed_html,
+    }
+}
 
 /// A ChromeDriver process on a free loopback port, killed on drop.
 struct ChromeDriver {
@@ -82,7 +188,7 @@ fn chromium_logs_into_the_demo_and_sees_the_admin_shell() {
     let base = demo.base.clone();
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let (html, png) = runtime.block_on(async move {
+    let (html, png, monitor) = runtime.block_on(async move {
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),
@@ -133,12 +239,38 @@ fn chromium_logs_into_the_demo_and_sees_the_admin_shell() {
         client.goto(&format!("{base}/monitors")).await.unwrap();
         let html = client.source().await.unwrap();
         let png = client.screenshot().await.unwrap();
+        let monitor = monitor_page(&client, &base).await;
         client.close().await.unwrap();
-        (html, png)
+        (html, png, monitor)
     });
     let shot = artifacts_dir().join("admin-shell.png");
     std::fs::write(&shot, &png).unwrap();
     assert!(png.starts_with(b"\x89PNG"), "the screenshot is a PNG");
+    std::fs::write(artifacts_dir().join("monitor-page.png"), &monitor.png).unwrap();
+    assert!(monitor.png.starts_with(b"\x89PNG"));
+    assert!(
+        monitor.points >= 1,
+        "the latency chart has points once checks ran"
+    );
+    assert!(
+        monitor.chart_width > 300.0,
+        "the chart is drawn at a readable size, got {} px",
+        monitor.chart_width
+    );
+    assert_eq!(monitor.days, 90, "one availability cell per day");
+    assert!(
+        monitor.bar_width > 300.0,
+        "the bar is drawn, got {} px",
+        monitor.bar_width
+    );
+    assert!(
+        monitor.paused_html.contains("Resume monitoring"),
+        "pausing from the page worked"
+    );
+    assert!(
+        monitor.resumed_html.contains("Pause monitoring"),
+        "resuming from the page worked"
+    );
 
     for nav in [
         "Monitors",

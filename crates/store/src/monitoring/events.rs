@@ -1,12 +1,14 @@
-//! Monitor state changes: appended by the probe, consumed in id order by
+//! Monitor state changes: appended by the probe (and by pausing and
+//! resuming, [`Store::set_paused_with_event`]), consumed in id order by
 //! alerting and the status page (which remember the last id they handled
 //! and resume after it), and read back per monitor or as each monitor's
 //! current state.
 
+use jiff::Timestamp;
 use sqlx::any::AnyRow;
 
 use super::{MonitorEvent, MonitorEventRecord, MonitorId, MonitorState};
-use crate::store::{col, col_time};
+use crate::store::{col, col_flag, col_time};
 use crate::{Result, Store, StoreError};
 
 /// The PostgreSQL advisory lock serializing appends, so ids commit in
@@ -60,6 +62,87 @@ impl Store {
                 id,
                 event: event.clone(),
             })
+        })
+        .await
+    }
+
+    /// Pauses (`paused = true`) or resumes a monitor and records the change
+    /// as a state event in one transaction: pausing appends
+    /// `<current state> → paused`, resuming `paused → unknown` (its next
+    /// checks decide). Returns the event, or `None` when the monitor already
+    /// was in the asked state (nothing is written, so retries and double
+    /// clicks are harmless). Fails with [`StoreError::NotFound`] if no
+    /// monitor has this id.
+    pub async fn set_paused_with_event(
+        &self,
+        monitor: MonitorId,
+        paused: bool,
+        at: Timestamp,
+        reason: Option<String>,
+    ) -> Result<Option<MonitorEventRecord>> {
+        self.run("set_paused_with_event", async {
+            let mut tx = self.begin_write(Some(PG_EVENTS_LOCK)).await?;
+            let row = sqlx::query("SELECT paused FROM monitors WHERE id = $1")
+                .bind(monitor.0)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| {
+                    StoreError::NotFound(format!(
+                        "no monitor with id `{}`; register it first",
+                        monitor.0
+                    ))
+                })?;
+            if col_flag(&row, "paused")? == paused {
+                return Ok(None);
+            }
+            sqlx::query("UPDATE monitors SET paused = $2 WHERE id = $1")
+                .bind(monitor.0)
+                .bind(i64::from(paused))
+                .execute(&mut *tx)
+                .await?;
+            let from = if paused {
+                let latest = sqlx::query(
+                    "SELECT to_state FROM monitor_events WHERE monitor_id = $1 \
+                     ORDER BY id DESC LIMIT 1",
+                )
+                .bind(monitor.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+                match latest {
+                    Some(row) => col_state(&row, "to_state")?,
+                    None => MonitorState::Unknown,
+                }
+            } else {
+                MonitorState::Paused
+            };
+            let event = MonitorEvent {
+                monitor,
+                at,
+                from,
+                to: if paused {
+                    MonitorState::Paused
+                } else {
+                    MonitorState::Unknown
+                },
+                reason,
+                locations: Vec::new(),
+            };
+            let row = sqlx::query(
+                "INSERT INTO monitor_events \
+                 (monitor_id, at_ms, from_state, to_state, reason, locations) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(event.monitor.0)
+            .bind(event.at.as_millisecond())
+            .bind(event.from.as_str())
+            .bind(event.to.as_str())
+            .bind(event.reason.as_deref())
+            .bind("")
+            .fetch_one(&mut *tx)
+            .await?;
+            let id = col(&row, "id")?;
+            tx.commit().await?;
+            Ok(Some(MonitorEventRecord { id, event }))
         })
         .await
     }

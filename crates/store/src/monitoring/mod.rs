@@ -26,8 +26,9 @@
 //! of it.
 //!
 //! Files: `registry.rs` (monitors, locations), `results.rs` (insert and read
-//! raw results), `rollup.rs` (rollup upkeep, uptime, series, daily bars),
-//! `sketch.rs` ([`LatencySketch`]), `events.rs` (state changes) and
+//! raw results, keyset pages, the newest), `rollup.rs` (rollup upkeep,
+//! uptime, series of any period width, daily bars), `sketch.rs`
+//! ([`LatencySketch`]), `events.rs` (state changes, pausing) and
 //! `retention.rs` ([`Store::prune`](crate::Store::prune)).
 
 mod events;
@@ -172,6 +173,8 @@ pub enum MonitorState {
     Up,
     /// Failing, confirmed.
     Down,
+    /// Failing from some probe locations, fewer than the quorum.
+    Degraded,
     /// Frozen by an operator.
     Paused,
 }
@@ -239,19 +242,22 @@ impl Default for Retention {
 
 impl MonitorState {
     /// Every state.
-    pub const ALL: [MonitorState; 4] = [
+    pub const ALL: [MonitorState; 5] = [
         MonitorState::Unknown,
         MonitorState::Up,
         MonitorState::Down,
+        MonitorState::Degraded,
         MonitorState::Paused,
     ];
 
-    /// The lowercase name stored and shown: `unknown`, `up`, `down`, `paused`.
+    /// The lowercase name stored and shown: `unknown`, `up`, `down`,
+    /// `degraded`, `paused`.
     pub fn as_str(self) -> &'static str {
         match self {
             MonitorState::Unknown => "unknown",
             MonitorState::Up => "up",
             MonitorState::Down => "down",
+            MonitorState::Degraded => "degraded",
             MonitorState::Paused => "paused",
         }
     }

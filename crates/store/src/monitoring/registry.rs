@@ -62,6 +62,25 @@ impl Store {
         .await
     }
 
+    /// The names of the paused monitors: one scan of the small registry
+    /// table, cheap enough to poll every few seconds.
+    pub async fn paused_monitors(&self) -> Result<Vec<MonitorName>> {
+        self.run("paused_monitors", async {
+            let rows = sqlx::query("SELECT service, monitor FROM monitors WHERE paused = 1")
+                .fetch_all(self.pool())
+                .await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(MonitorName {
+                        service: col(row, "service")?,
+                        monitor: col(row, "monitor")?,
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
     /// Pauses or resumes a monitor. Fails with [`StoreError::NotFound`] if
     /// no monitor has this id.
     pub async fn set_paused(&self, monitor: MonitorId, paused: bool) -> Result<()> {

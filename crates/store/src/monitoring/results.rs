@@ -63,8 +63,10 @@ impl Store {
         .await
     }
 
-    /// A monitor's results with `from <= at < to`, oldest first, at most
-    /// `limit`. To page, ask again from just after the last one's time.
+    /// A monitor's results with `from <= at < to`, oldest first (by time,
+    /// then location), at most `limit`. Several results can share a time
+    /// (one per location), so to page without skipping any use
+    /// [`Store::results_after`] with the last one's time and location.
     pub async fn results(
         &self,
         monitor: MonitorId,
@@ -87,6 +89,64 @@ impl Store {
             .fetch_all(self.pool())
             .await?;
             rows.iter().map(result_from_row).collect()
+        })
+        .await
+    }
+
+    /// A page of a monitor's results with `from <= at < to` that come after
+    /// `after` (a previous page's last result's time and location) in the
+    /// order of [`Store::results`], oldest first, at most `limit`. Keyset
+    /// paging: no result is skipped or repeated, also when many share one
+    /// millisecond.
+    pub async fn results_after(
+        &self,
+        monitor: MonitorId,
+        from: Timestamp,
+        to: Timestamp,
+        after: Option<(Timestamp, LocationId)>,
+        limit: u32,
+    ) -> Result<Vec<StoredResult>> {
+        // Without a cursor, "after" is just before `from`: location ids are
+        // positive, so `(from, -1)` admits every result at `from`.
+        let (after_ms, after_location) = after.map_or((from.as_millisecond(), -1), |(at, l)| {
+            (at.as_millisecond(), i32::from(l.0))
+        });
+        self.run("results_after", async {
+            let rows = sqlx::query(select_results!(
+                "FROM check_results r LEFT JOIN check_failures f \
+                 ON f.monitor_id = r.monitor_id AND f.at_ms = r.at_ms \
+                 AND f.location_id = r.location_id \
+                 WHERE r.monitor_id = $1 AND r.at_ms >= $2 AND r.at_ms < $3 \
+                 AND (r.at_ms > $4 OR (r.at_ms = $4 AND r.location_id > $5)) \
+                 ORDER BY r.at_ms, r.location_id LIMIT $6"
+            ))
+            .bind(monitor.0)
+            .bind(from.as_millisecond())
+            .bind(to.as_millisecond())
+            .bind(after_ms)
+            .bind(after_location)
+            .bind(i64::from(limit))
+            .fetch_all(self.pool())
+            .await?;
+            rows.iter().map(result_from_row).collect()
+        })
+        .await
+    }
+
+    /// A monitor's newest stored result (from any location), if any.
+    pub async fn latest_result(&self, monitor: MonitorId) -> Result<Option<StoredResult>> {
+        self.run("latest_result", async {
+            let row = sqlx::query(select_results!(
+                "FROM check_results r LEFT JOIN check_failures f \
+                 ON f.monitor_id = r.monitor_id AND f.at_ms = r.at_ms \
+                 AND f.location_id = r.location_id \
+                 WHERE r.monitor_id = $1 \
+                 ORDER BY r.at_ms DESC, r.location_id DESC LIMIT 1"
+            ))
+            .bind(monitor.0)
+            .fetch_optional(self.pool())
+            .await?;
+            row.as_ref().map(result_from_row).transpose()
         })
         .await
     }

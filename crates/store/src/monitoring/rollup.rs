@@ -3,7 +3,7 @@
 //! reads built on them: uptime over any period, latency series and the
 //! daily availability bar.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use jiff::Timestamp;
 use sqlx::any::AnyRow;
@@ -88,53 +88,168 @@ impl Store {
         let from = floor_to(from.as_millisecond(), width);
         let to = to.as_millisecond();
         self.run("latency_series", async {
-            let mut periods: BTreeMap<i64, Period> = BTreeMap::new();
-            if resolution == Resolution::Minute {
-                let rows = sqlx::query(
-                    "SELECT at_ms, latency_ms, ok FROM check_results \
-                     WHERE monitor_id = $1 AND at_ms >= $2 AND at_ms < $3",
-                )
-                .bind(monitor.0)
-                .bind(from)
-                .bind(to)
-                .fetch_all(self.pool())
-                .await?;
-                for row in &rows {
-                    let at: i64 = col(row, "at_ms")?;
-                    let latency: i64 = col(row, "latency_ms")?;
-                    let ok: i64 = col(row, "ok")?;
-                    let latency = u32::try_from(latency).map_err(|_| {
-                        StoreError::Corrupt(format!(
-                            "column `latency_ms`: `{latency}` out of range"
-                        ))
-                    })?;
-                    periods
-                        .entry(floor_to(at, width))
-                        .or_default()
-                        .add(latency, ok != 0);
-                }
+            let periods = if resolution == Resolution::Minute {
+                self.raw_periods(monitor, from, to, width).await?
             } else {
-                let rows = sqlx::query(
-                    "SELECT start_ms, checks, failures, sketch FROM check_rollups \
-                     WHERE monitor_id = $1 AND width_s = $2 AND start_ms >= $3 AND start_ms < $4 \
-                     ORDER BY start_ms",
-                )
-                .bind(monitor.0)
-                .bind(width_s(width))
-                .bind(from)
-                .bind(to)
-                .fetch_all(self.pool())
-                .await?;
-                for row in &rows {
-                    periods.insert(col(row, "start_ms")?, period_from_row(row)?);
-                }
-            }
-            periods
-                .into_iter()
-                .map(|(start, period)| period.point(start))
-                .collect()
+                self.rollup_periods(monitor, width, from, to, width).await?
+            };
+            points(periods)
         })
         .await
+    }
+
+    /// Like [`Store::latency_series`] with periods of any `width` that
+    /// divides an hour (computed from raw results, so only as far back as
+    /// [`Retention::raw`](super::Retention::raw)) or is a whole number of
+    /// hours (merged from hour rollups) or days (from day rollups). Periods
+    /// are aligned to multiples of `width` since the epoch (so 6 h periods
+    /// start at 00, 06, 12 and 18 UTC). Fails with
+    /// [`StoreError::InvalidInput`] for any other width.
+    ///
+    /// Charts use it to keep the point count near 100–200 for any range:
+    /// 10 min over a day, 6 h over a month.
+    pub async fn latency_buckets(
+        &self,
+        monitor: MonitorId,
+        from: Timestamp,
+        to: Timestamp,
+        width: std::time::Duration,
+    ) -> Result<Vec<SeriesPoint>> {
+        let width = i64::try_from(width.as_millis()).unwrap_or(i64::MAX);
+        let source = if width > 0 && HOUR_MS % width == 0 {
+            None
+        } else if width > 0 && width % DAY_MS == 0 {
+            Some(DAY_MS)
+        } else if width > 0 && width % HOUR_MS == 0 {
+            Some(HOUR_MS)
+        } else {
+            return Err(StoreError::InvalidInput(format!(
+                "a latency period of {width} ms neither divides an hour nor is whole hours or days"
+            )));
+        };
+        let from = floor_to(from.as_millisecond(), width);
+        let to = to.as_millisecond();
+        self.run("latency_buckets", async {
+            let periods = match source {
+                None => self.raw_periods(monitor, from, to, width).await?,
+                Some(rollup) => {
+                    self.rollup_periods(monitor, rollup, from, to, width)
+                        .await?
+                }
+            };
+            points(periods)
+        })
+        .await
+    }
+
+    /// Hourly latency series of several monitors at once (for sparklines):
+    /// per monitor, the hours starting in `[from rounded down to the hour,
+    /// to)` that had checks, oldest first. Monitors without any are absent.
+    pub async fn hourly_series(
+        &self,
+        monitors: &[MonitorId],
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<HashMap<MonitorId, Vec<SeriesPoint>>> {
+        let from = floor_to(from.as_millisecond(), HOUR_MS);
+        let to = to.as_millisecond();
+        self.run("hourly_series", async {
+            let mut series: HashMap<MonitorId, Vec<SeriesPoint>> = HashMap::new();
+            for chunk in monitors.chunks(ROWS_PER_STATEMENT) {
+                let mut params = Placeholders::new(self.backend());
+                let sql = format!(
+                    "SELECT monitor_id, start_ms, checks, failures, sketch FROM check_rollups \
+                     WHERE width_s = {} AND start_ms >= {} AND start_ms < {} AND monitor_id IN {} \
+                     ORDER BY monitor_id, start_ms",
+                    params.one(),
+                    params.one(),
+                    params.one(),
+                    params.tuple(chunk.len())
+                );
+                let mut query = sqlx::query(AssertSqlSafe(sql))
+                    .persistent(false)
+                    .bind(width_s(HOUR_MS))
+                    .bind(from)
+                    .bind(to);
+                for monitor in chunk {
+                    query = query.bind(monitor.0);
+                }
+                for row in query.fetch_all(self.pool()).await? {
+                    let point = period_from_row(&row)?.point(col(&row, "start_ms")?)?;
+                    series
+                        .entry(MonitorId(col(&row, "monitor_id")?))
+                        .or_default()
+                        .push(point);
+                }
+            }
+            Ok(series)
+        })
+        .await
+    }
+
+    /// Raw results with `from <= at < to` folded into periods of `width` ms.
+    async fn raw_periods(
+        &self,
+        monitor: MonitorId,
+        from: i64,
+        to: i64,
+        width: i64,
+    ) -> Result<BTreeMap<i64, Period>> {
+        let rows = sqlx::query(
+            "SELECT at_ms, latency_ms, ok FROM check_results \
+             WHERE monitor_id = $1 AND at_ms >= $2 AND at_ms < $3",
+        )
+        .bind(monitor.0)
+        .bind(from)
+        .bind(to)
+        .fetch_all(self.pool())
+        .await?;
+        let mut periods: BTreeMap<i64, Period> = BTreeMap::new();
+        for row in &rows {
+            let at: i64 = col(row, "at_ms")?;
+            let latency: i64 = col(row, "latency_ms")?;
+            let ok: i64 = col(row, "ok")?;
+            let latency = u32::try_from(latency).map_err(|_| {
+                StoreError::Corrupt(format!("column `latency_ms`: `{latency}` out of range"))
+            })?;
+            periods
+                .entry(floor_to(at, width))
+                .or_default()
+                .add(latency, ok != 0);
+        }
+        Ok(periods)
+    }
+
+    /// Rollup rows of width `rollup` starting in `[from, to)`, merged into
+    /// periods of `width` ms (a multiple of `rollup`).
+    async fn rollup_periods(
+        &self,
+        monitor: MonitorId,
+        rollup: i64,
+        from: i64,
+        to: i64,
+        width: i64,
+    ) -> Result<BTreeMap<i64, Period>> {
+        let rows = sqlx::query(
+            "SELECT start_ms, checks, failures, sketch FROM check_rollups \
+             WHERE monitor_id = $1 AND width_s = $2 AND start_ms >= $3 AND start_ms < $4 \
+             ORDER BY start_ms",
+        )
+        .bind(monitor.0)
+        .bind(width_s(rollup))
+        .bind(from)
+        .bind(to)
+        .fetch_all(self.pool())
+        .await?;
+        let mut periods: BTreeMap<i64, Period> = BTreeMap::new();
+        for row in &rows {
+            let start: i64 = col(row, "start_ms")?;
+            periods
+                .entry(floor_to(start, width))
+                .or_default()
+                .merge(&period_from_row(row)?);
+        }
+        Ok(periods)
     }
 
     /// Availability per UTC day for the `days` days ending with the one
@@ -244,6 +359,14 @@ pub(super) async fn fold(
         }
     }
     Ok(())
+}
+
+/// Series points of `periods`, oldest first.
+fn points(periods: BTreeMap<i64, Period>) -> Result<Vec<SeriesPoint>> {
+    periods
+        .into_iter()
+        .map(|(start, period)| period.point(start))
+        .collect()
 }
 
 /// The rollup `width_s` column for a width in milliseconds.

@@ -33,9 +33,11 @@ macro_rules! both_backends {
 }
 
 mod audit;
+mod heartbeats;
 mod lifecycle;
 mod monitor_events;
 mod monitoring;
+mod monitoring_reads;
 mod sessions;
 mod setup;
 mod tokens;

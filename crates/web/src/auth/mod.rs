@@ -15,7 +15,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jiff::{SignedDuration, Timestamp};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use shipshape_store::{ApiToken, NewApiToken, Role, Store, StoreError};
+use shipshape_store::{
+    ApiToken, HeartbeatToken, MonitorName, NewApiToken, Role, Store, StoreError,
+};
 
 pub use actor::{Actor, ActorKind, MinRole, RequireRole, min};
 pub(crate) use actor::{authenticate, check_role};
@@ -23,6 +25,8 @@ pub(crate) use session::{end_session, start_session};
 
 /// Prefix of every API token, so leaked tokens are easy to spot and scan for.
 pub const API_TOKEN_PREFIX: &str = "ssk_";
+/// Prefix of every heartbeat ping token (`shb_…`), for secret scanners.
+pub const HEARTBEAT_TOKEN_PREFIX: &str = "shb_";
 /// How long a first-admin set-up link stays valid.
 pub const FIRST_ADMIN_SETUP_TTL: SignedDuration = SignedDuration::from_hours(24);
 
@@ -91,6 +95,28 @@ pub async fn issue_api_token(
         })
         .await?;
     Ok((token, plain))
+}
+
+/// Creates a ping token for heartbeat `monitor`, recorded as created by
+/// `created_by`. Returns the record and the plain token, which is shown
+/// once (the store keeps its SHA-256); the ping URL is
+/// `/api/v1/heartbeat/<token>`.
+pub async fn issue_heartbeat_token(
+    store: &Store,
+    monitor: &MonitorName,
+    created_by: &str,
+    now: Timestamp,
+) -> Result<(HeartbeatToken, String), AuthError> {
+    let plain = format!("{HEARTBEAT_TOKEN_PREFIX}{}", random_token());
+    let token = store
+        .create_heartbeat_token(monitor, &sha256_hex(&plain), created_by, now)
+        .await?;
+    Ok((token, plain))
+}
+
+/// The ping path of heartbeat token `token`.
+pub fn heartbeat_path(token: &str) -> String {
+    format!("/api/v1/heartbeat/{token}")
 }
 
 /// Creates a one-time set-up token valid for `ttl`: for `user_id` to set a

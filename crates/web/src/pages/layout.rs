@@ -174,6 +174,31 @@ pre { background:#f6f8fa; padding:.75rem; overflow:auto; border-radius:4px; }
 .state { font-weight:600; white-space:nowrap; }
 .state-up { color:var(--good); }
 .state-down { color:var(--bad); }
+.state-degraded { color:#9a6700; }
+.state-paused, .state-unknown { color:var(--muted); }
+.badge { display:inline-block; padding:.15rem .6rem; border-radius:1rem; border:2px solid currentColor; }
+button.secondary { background:#fff; color:var(--accent); }
+.crumbs { margin:0 0 .5rem; color:var(--muted); }
+.filters { display:flex; flex-wrap:wrap; gap:1rem; align-items:flex-end; margin:1rem 0; }
+.filters label { margin-top:0; }
+dl.facts { display:grid; grid-template-columns:max-content 1fr; gap:.25rem 1rem; margin:1rem 0; }
+dl.facts dt { font-weight:600; }
+dl.facts dd { margin:0; }
+ul.plain { list-style:none; margin:0; padding:0; }
+nav.ranges ul { display:flex; gap:.75rem; list-style:none; padding:0; }
+nav.ranges a[aria-current] { font-weight:700; text-decoration-thickness:3px; }
+figure { margin:1rem 0; }
+svg.chart { display:block; width:100%; max-width:720px; height:auto; }
+svg.sparkline { display:block; width:120px; height:28px; }
+svg.availability { display:block; width:100%; max-width:900px; height:34px; }
+svg.swatch { width:.8em; height:.8em; vertical-align:-.05em; margin-right:.25em; }
+.legend { display:flex; flex-wrap:wrap; gap:1rem; color:var(--muted); font-size:.9em; margin:.4rem 0; }
+.key-p50::before { content:""; display:inline-block; width:1.5em; border-top:2px solid #0b5cad; vertical-align:middle; margin-right:.3em; }
+.key-p95::before { content:""; display:inline-block; width:1.5em; border-top:2px dashed #8250df; vertical-align:middle; margin-right:.3em; }
+.key-fail::before { content:""; display:inline-block; width:3px; height:.8em; background:#cf222e; margin-right:.3em; }
+.bar-ends { display:flex; justify-content:space-between; gap:1rem; max-width:900px; margin:.25rem 0; }
+td.reason, .reason { word-break:break-word; }
+p.empty { color:var(--muted); border:1px dashed var(--line); border-radius:6px; padding:.75rem 1rem; }
 .visually-hidden { position:absolute; width:1px; height:1px; overflow:hidden; clip:rect(0 0 0 0); white-space:nowrap; }
 code.secret { font-size:1.1em; word-break:break-all; }
 "#;

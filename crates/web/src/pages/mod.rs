@@ -2,12 +2,14 @@
 //! ([`layout::page`]), small components and the error page. Pages are maud
 //! templates, so every dynamic string is HTML-escaped.
 
+pub(crate) mod charts;
 pub(crate) mod layout;
 
 use axum::http::StatusCode;
 use jiff::Timestamp;
 use maud::{Markup, html};
 
+use crate::auth::Actor;
 use crate::error::ErrorBody;
 
 pub(crate) use layout::{Nav, page, standalone};
@@ -37,6 +39,19 @@ pub(crate) fn safe_next(next: Option<&str>) -> String {
 /// A timestamp as `2026-11-30 09:00 UTC`.
 pub(crate) fn when(at: Timestamp) -> String {
     at.strftime("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// A timestamp to the second, as `2026-11-30 09:00:07 UTC`.
+pub(crate) fn when_precise(at: Timestamp) -> String {
+    at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// The hidden CSRF field of a form posted by a session actor (nothing for
+/// API-token actors, which need none).
+pub(crate) fn csrf_field(actor: &Actor) -> Markup {
+    html! {
+        @if let Some(csrf) = actor.csrf() { input type="hidden" name="csrf" value=(csrf); }
+    }
 }
 
 /// An optional timestamp, or an em dash.

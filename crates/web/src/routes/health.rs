@@ -44,12 +44,42 @@ async fn metrics(State(state): State<AppState>) -> Response {
         .set_catalog_services(state.catalog().services.len());
     // The outcome lands in `shipshape_store_up`.
     let _ = ping_store(&state).await;
+    refresh_monitor_metrics(&state).await;
     let mut response = state.metrics.render().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
     );
     response
+}
+
+/// Sets `shipshape_monitor_up` from the store and drops the series of
+/// monitors no longer in the catalog. If the store cannot say, no monitor
+/// reports a state (a stale "up" would mislead; `shipshape_store_up` says why).
+async fn refresh_monitor_metrics(state: &AppState) {
+    let catalog = state.catalog();
+    let monitors = state.metrics.monitors();
+    let in_catalog = super::monitors::catalog_monitors(&catalog);
+    monitors
+        .retain(|service, monitor| in_catalog.contains(&(service.to_owned(), monitor.to_owned())));
+    match tokio::time::timeout(PING_TIMEOUT, super::monitors::up_states(state, &catalog)).await {
+        Ok(Ok(states)) => monitors.set_states(
+            states
+                .iter()
+                .map(|(service, monitor, up)| (service.as_str(), monitor.as_str(), *up)),
+        ),
+        Ok(Err(error)) => {
+            tracing::warn!(
+                error = error.message(),
+                "could not read monitor states for /metrics"
+            );
+            monitors.set_states([]);
+        }
+        Err(_) => {
+            tracing::warn!("monitor states for /metrics took too long");
+            monitors.set_states([]);
+        }
+    }
 }
 
 /// Pings the store with a short timeout, records the outcome in the

@@ -6,6 +6,7 @@
 mod api;
 mod auth;
 mod health;
+mod heartbeat;
 mod monitors;
 mod settings;
 mod ui;
@@ -51,6 +52,7 @@ fn all_routes(routes: Routes) -> Routes {
     let routes = auth::routes(routes);
     let routes = ui::routes(routes);
     let routes = monitors::routes(routes);
+    let routes = heartbeat::routes(routes);
     let routes = settings::routes(routes);
     api::routes(routes)
 }

@@ -16,7 +16,7 @@ use crate::auth::{self, Actor, RequireRole, min};
 use crate::client::ClientInfo;
 use crate::error::ApiError;
 use crate::extract::{Form, Path, Query};
-use crate::pages::{Nav, notice, page, when, when_opt};
+use crate::pages::{Nav, csrf_field, notice, page, when, when_opt};
 use crate::state::AppState;
 
 /// How long the set-up link of a newly created user stays valid.
@@ -118,12 +118,6 @@ fn role_select(id: &str, selected: Role) -> Markup {
                 option value=(role.as_str()) selected[role == selected] { (role.as_str()) }
             }
         }
-    }
-}
-
-fn csrf_field(actor: &Actor) -> Markup {
-    html! {
-        @if let Some(csrf) = actor.csrf() { input type="hidden" name="csrf" value=(csrf); }
     }
 }
 

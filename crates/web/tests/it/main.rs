@@ -6,6 +6,7 @@ mod access;
 mod api;
 mod common;
 mod login;
+mod monitors;
 mod ops;
 mod settings;
 mod setup;
