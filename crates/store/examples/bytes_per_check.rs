@@ -1,9 +1,16 @@
 //! Measures the storage cost of monitoring data: simulates monitors checked
 //! at a fixed interval (default 1,000 monitors every 30 s for 24 h, i.e.
 //! 2.88 M checks, ~1 % failing, realistic latencies), writes them through
-//! the real API in one batch per simulated second, and prints the checks
-//! stored, the database size, bytes per check (raw rows plus rollups),
-//! insert throughput and CPU time.
+//! the real API in one batch per simulated second, packs closed hours as
+//! the binary's hourly prune does (`Store::pack_closed_hours` once per
+//! simulated hour, after the grace period), and prints the checks stored,
+//! the database size, bytes per check (raw results plus failure reasons and
+//! rollups), insert throughput and CPU time.
+//!
+//! The run ends with its last hour still hot (unpacked), which over a short
+//! run weighs far more than in a store keeping 7 days; so the figures are
+//! printed twice: as written, and once that hour has closed and been packed
+//! (on PostgreSQL after a `VACUUM`, as autovacuum would do by then).
 //!
 //! ```text
 //! cargo run --release -p shipshape-store --example bytes_per_check
@@ -18,15 +25,16 @@ use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 use shipshape_store::testing::{TestDb, postgres_url_for_fresh_schema, temp_sqlite};
-use shipshape_store::{LocationId, MonitorName, Resolution, Store, StoredResult};
+use shipshape_store::{LocationId, MonitorName, PACK_GRACE, Resolution, Store, StoredResult};
 use sqlx::{AnyConnection, Connection, Row};
 
 /// 2025-01-01T00:00:00Z.
 const START_MS: i64 = 1_735_689_600_000;
 
 /// The tables monitoring data lives in.
-const TABLES: [&str; 4] = [
+const TABLES: [&str; 5] = [
     "check_results",
+    "check_results_packed",
     "check_failures",
     "check_rollups",
     "monitor_events",
@@ -106,32 +114,37 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let per_check = |bytes: u64| bytes as f64 / checks as f64;
+    let end = START_MS + options.hours * 3_600_000;
     if options.postgres {
         let mut conn = AnyConnection::connect(db.url()).await?;
-        let mut total = 0;
-        for table in TABLES {
-            let size: i64 = sqlx::query("SELECT pg_total_relation_size($1::regclass) AS size")
-                .bind(table)
-                .fetch_one(&mut conn)
-                .await?
-                .try_get("size")?;
-            let size = u64::try_from(size)?;
-            total += size;
-            println!(
-                "  {table:<16} {size:>12} bytes  {:>6.2} B/check",
-                per_check(size)
-            );
-        }
-        println!(
-            "tables total:         {total} bytes = {:.2} bytes/check",
-            per_check(total)
-        );
+        println!("as written (the last hour hot):");
+        print_pg_sizes(&mut conn, checks).await?;
+        let moved = store
+            .pack_closed_hours(ts(end + PACK_GRACE.as_millis() as i64))
+            .await?;
+        sqlx::raw_sql("VACUUM").execute(&mut conn).await?;
+        println!("after the last hour closed ({moved} results packed) and VACUUM:");
+        print_pg_sizes(&mut conn, checks).await?;
         conn.close().await?;
         store.close().await;
     } else {
-        store.close().await;
         let path = store.sqlite_path().ok_or("no sqlite path")?.to_owned();
+        store.close().await;
         let written = std::fs::metadata(&path)?.len();
+        println!(
+            "file as written:      {written} bytes = {:.2} bytes/check (the last hour hot; after checkpoint)",
+            per_check(written)
+        );
+        let store = db.open().await;
+        let moved = store
+            .pack_closed_hours(ts(end + PACK_GRACE.as_millis() as i64))
+            .await?;
+        store.close().await;
+        let closed = std::fs::metadata(&path)?.len();
+        println!(
+            "last hour packed:     {closed} bytes = {:.2} bytes/check ({moved} results packed; freed pages not returned)",
+            per_check(closed)
+        );
         let mut conn = AnyConnection::connect(db.url()).await?;
         print_dbstat(&mut conn, checks).await;
         sqlx::raw_sql("VACUUM").execute(&mut conn).await?;
@@ -140,10 +153,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .await?;
         conn.close().await?;
         let vacuumed = std::fs::metadata(&path)?.len();
-        println!(
-            "file as written:      {written} bytes = {:.2} bytes/check (after checkpoint)",
-            per_check(written)
-        );
         println!(
             "file after VACUUM:    {vacuumed} bytes = {:.2} bytes/check",
             per_check(vacuumed)
@@ -226,6 +235,8 @@ async fn simulate(
     let mut batch: Vec<StoredResult> = Vec::new();
     let mut batch_end = START_MS + options.batch_ms;
     let (mut checks, mut failures) = (0u64, 0u64);
+    let grace_ms = PACK_GRACE.as_millis() as i64;
+    let mut next_pack = START_MS + 3_600_000 + grace_ms;
     let mut cycle = START_MS;
     while cycle < end {
         for monitor in monitors {
@@ -233,6 +244,16 @@ async fn simulate(
             if at >= batch_end {
                 checks += store.insert_results(&batch).await?;
                 batch.clear();
+                if at >= next_pack {
+                    let started = Instant::now();
+                    let moved = store.pack_closed_hours(ts(at)).await?;
+                    eprintln!(
+                        "packed {moved} results at +{:.2} h in {:.2} s",
+                        (at - START_MS) as f64 / 3_600_000.0,
+                        started.elapsed().as_secs_f64()
+                    );
+                    next_pack += 3_600_000;
+                }
                 batch_end = at - (at - START_MS).rem_euclid(options.batch_ms) + options.batch_ms;
             }
             let result = monitor.check(at, location, &mut rng);
@@ -243,6 +264,34 @@ async fn simulate(
     }
     checks += store.insert_results(&batch).await?;
     Ok((checks, failures))
+}
+
+/// Per-table sizes (`pg_total_relation_size`: heap, indexes, TOAST and
+/// free space) and their total.
+async fn print_pg_sizes(
+    conn: &mut AnyConnection,
+    checks: u64,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let per_check = |bytes: u64| bytes as f64 / checks as f64;
+    let mut total = 0;
+    for table in TABLES {
+        let size: i64 = sqlx::query("SELECT pg_total_relation_size($1::regclass) AS size")
+            .bind(table)
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get("size")?;
+        let size = u64::try_from(size)?;
+        total += size;
+        println!(
+            "  {table:<20} {size:>12} bytes  {:>6.2} B/check",
+            per_check(size)
+        );
+    }
+    println!(
+        "  tables total:        {total} bytes = {:.2} bytes/check",
+        per_check(total)
+    );
+    Ok(())
 }
 
 /// Per-table page usage from SQLite's `dbstat` table, when compiled in.

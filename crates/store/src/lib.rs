@@ -35,8 +35,8 @@ pub use error::StoreError;
 pub use heartbeats::HeartbeatToken;
 pub use monitoring::{
     DayAvailability, LatencySketch, LocationId, MonitorEvent, MonitorEventRecord, MonitorId,
-    MonitorName, MonitorRecord, MonitorState, PruneReport, Resolution, Retention, SeriesPoint,
-    StoredResult, Uptime,
+    MonitorName, MonitorRecord, MonitorState, PACK_GRACE, PruneReport, Resolution, Retention,
+    SeriesPoint, StoredResult, Uptime,
 };
 pub use store::Store;
 

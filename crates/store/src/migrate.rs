@@ -60,6 +60,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_heartbeats.sql"),
         postgres: include_str!("../migrations/postgres/0003_heartbeats.sql"),
     },
+    Migration {
+        version: 4,
+        name: "packed_results",
+        sqlite: include_str!("../migrations/sqlite/0004_packed_results.sql"),
+        postgres: include_str!("../migrations/postgres/0004_packed_results.sql"),
+    },
 ];
 
 /// The key of the PostgreSQL advisory lock held while migrating

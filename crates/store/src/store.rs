@@ -203,6 +203,18 @@ impl Store {
         }
     }
 
+    /// Starts a read-only transaction whose statements all see one
+    /// snapshot (PostgreSQL: `REPEATABLE READ`; SQLite: a deferred
+    /// transaction, which in WAL mode reads one snapshot), for reads that
+    /// take several statements and must not see a concurrent write halfway.
+    pub(crate) async fn begin_read(&self) -> Result<Transaction<'static, sqlx::Any>> {
+        let begin = match self.backend() {
+            Backend::Sqlite => "BEGIN",
+            Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+        };
+        Ok(self.pool().begin_with(begin).await?)
+    }
+
     /// Runs one statement bound to a single integer (an id, or a time in
     /// milliseconds) under `op_timeout`; returns how many rows it touched.
     pub(crate) async fn execute_with(

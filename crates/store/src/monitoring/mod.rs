@@ -32,12 +32,15 @@
 //! `retention.rs` ([`Store::prune`](crate::Store::prune)).
 
 mod events;
+mod pack;
+mod packed;
 mod registry;
 mod results;
 mod retention;
 mod rollup;
 mod sketch;
 
+pub use pack::PACK_GRACE;
 pub use sketch::LatencySketch;
 
 use std::time::Duration;
@@ -154,7 +157,7 @@ pub struct Retention {
 /// What [`Store::prune`](crate::Store::prune) deleted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PruneReport {
-    /// Raw result rows.
+    /// Raw results, hot rows and packed ones alike.
     pub results: u64,
     /// Failure reasons.
     pub failures: u64,
@@ -162,6 +165,8 @@ pub struct PruneReport {
     pub rollups: u64,
     /// State-change events.
     pub events: u64,
+    /// Raw results moved into packed hours ([`Store::pack_closed_hours`](crate::Store::pack_closed_hours)).
+    pub packed: u64,
 }
 
 /// The state of a monitor as alerting and the status page see it.

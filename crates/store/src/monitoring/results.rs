@@ -1,15 +1,17 @@
 //! Raw check results: batched inserts (one transaction per batch, which also
-//! updates the rollups) and reads of a monitor's results and recent failures.
+//! updates the rollups) and reads of a monitor's results and recent failures,
+//! hot rows and packed hours alike (each read in one snapshot).
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::Duration;
 
 use jiff::Timestamp;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe};
 
+use super::pack::{self, Key};
 use super::sketch::duration_to_ms;
-use super::{LocationId, MonitorId, StoredResult, rollup};
+use super::{HOUR_MS, LocationId, MonitorId, StoredResult, floor_to, rollup};
 use crate::batch::{Placeholders, ROWS_PER_STATEMENT};
 use crate::store::{col, col_flag, col_time};
 use crate::{Backend, Result, Store, StoreError};
@@ -17,7 +19,7 @@ use crate::{Backend, Result, Store, StoreError};
 /// The PostgreSQL advisory lock serializing result batches, so two
 /// instances never read-modify-write the same rollup row at once
 /// (`shiprslt` in ASCII).
-const PG_RESULTS_LOCK: i64 = 0x7368_6970_7273_6c74;
+pub(super) const PG_RESULTS_LOCK: i64 = 0x7368_6970_7273_6c74;
 
 /// `SELECT <result columns with the failure reason> <rest>`; `<rest>` names
 /// `check_results r` and `check_failures f`.
@@ -35,8 +37,8 @@ impl Store {
     /// Stores a batch of results in one transaction, with their failure
     /// reasons, and folds them into the hour and day rollups in the same
     /// transaction. Returns how many were new: a result whose monitor, time
-    /// (to the millisecond) and location are already stored is skipped, so
-    /// retrying a batch after a timeout is safe.
+    /// (to the millisecond) and location are already stored (also in a
+    /// packed hour) is skipped, so retrying a batch after a timeout is safe.
     ///
     /// Batch results (every second, or every few hundred) rather than
     /// calling this per check: the cost is mostly per transaction.
@@ -48,6 +50,12 @@ impl Store {
         self.run("insert_results", async {
             let mut tx = self.begin_write(Some(PG_RESULTS_LOCK)).await?;
             let backend = self.backend();
+            // Results of hours already packed are not in the hot table's key.
+            let packed = pack::packed_keys(&mut tx, backend, &rows).await?;
+            let rows: Vec<RawRow<'_>> = rows
+                .into_iter()
+                .filter(|row| !packed.contains(&row.key()))
+                .collect();
             let mut inserted = insert_rows(&mut tx, backend, &rows).await?;
             // The first of duplicate rows within the batch is the one stored.
             let new: Vec<&RawRow<'_>> = rows
@@ -74,23 +82,9 @@ impl Store {
         to: Timestamp,
         limit: u32,
     ) -> Result<Vec<StoredResult>> {
-        self.run("results", async {
-            let rows = sqlx::query(select_results!(
-                "FROM check_results r LEFT JOIN check_failures f \
-                 ON f.monitor_id = r.monitor_id AND f.at_ms = r.at_ms \
-                 AND f.location_id = r.location_id \
-                 WHERE r.monitor_id = $1 AND r.at_ms >= $2 AND r.at_ms < $3 \
-                 ORDER BY r.at_ms, r.location_id LIMIT $4"
-            ))
-            .bind(monitor.0)
-            .bind(from.as_millisecond())
-            .bind(to.as_millisecond())
-            .bind(i64::from(limit))
-            .fetch_all(self.pool())
-            .await?;
-            rows.iter().map(result_from_row).collect()
-        })
-        .await
+        let after = (from.as_millisecond(), i32::MIN);
+        self.run("results", self.page(monitor, from, to, after, limit))
+            .await
     }
 
     /// A page of a monitor's results with `from <= at < to` that come after
@@ -106,36 +100,71 @@ impl Store {
         after: Option<(Timestamp, LocationId)>,
         limit: u32,
     ) -> Result<Vec<StoredResult>> {
-        // Without a cursor, "after" is just before `from`: location ids are
-        // positive, so `(from, -1)` admits every result at `from`.
-        let (after_ms, after_location) = after.map_or((from.as_millisecond(), -1), |(at, l)| {
+        // Without a cursor, "after" is just before `from`.
+        let after = after.map_or((from.as_millisecond(), i32::MIN), |(at, l)| {
             (at.as_millisecond(), i32::from(l.0))
         });
-        self.run("results_after", async {
-            let rows = sqlx::query(select_results!(
-                "FROM check_results r LEFT JOIN check_failures f \
-                 ON f.monitor_id = r.monitor_id AND f.at_ms = r.at_ms \
-                 AND f.location_id = r.location_id \
-                 WHERE r.monitor_id = $1 AND r.at_ms >= $2 AND r.at_ms < $3 \
-                 AND (r.at_ms > $4 OR (r.at_ms = $4 AND r.location_id > $5)) \
-                 ORDER BY r.at_ms, r.location_id LIMIT $6"
-            ))
-            .bind(monitor.0)
-            .bind(from.as_millisecond())
-            .bind(to.as_millisecond())
-            .bind(after_ms)
-            .bind(after_location)
-            .bind(i64::from(limit))
-            .fetch_all(self.pool())
-            .await?;
-            rows.iter().map(result_from_row).collect()
-        })
-        .await
+        self.run("results_after", self.page(monitor, from, to, after, limit))
+            .await
+    }
+
+    /// The page behind [`Store::results`] and [`Store::results_after`]:
+    /// hot and packed results read in one snapshot and merged.
+    async fn page(
+        &self,
+        monitor: MonitorId,
+        from: Timestamp,
+        to: Timestamp,
+        (after_ms, after_location): (i64, i32),
+        limit: u32,
+    ) -> Result<Vec<StoredResult>> {
+        let (from, to) = (from.as_millisecond(), to.as_millisecond());
+        let mut tx = self.begin_read().await?;
+        let rows = sqlx::query(select_results!(
+            "FROM check_results r LEFT JOIN check_failures f \
+             ON f.monitor_id = r.monitor_id AND f.at_ms = r.at_ms \
+             AND f.location_id = r.location_id \
+             WHERE r.monitor_id = $1 AND r.at_ms >= $2 AND r.at_ms < $3 \
+             AND (r.at_ms > $4 OR (r.at_ms = $4 AND r.location_id > $5)) \
+             ORDER BY r.at_ms, r.location_id LIMIT $6"
+        ))
+        .bind(monitor.0)
+        .bind(from)
+        .bind(to)
+        .bind(after_ms)
+        .bind(after_location)
+        .bind(i64::from(limit))
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut results = rows
+            .iter()
+            .map(result_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        let packed = pack::packed_page(
+            &mut tx,
+            monitor,
+            (from, to),
+            (after_ms, after_location),
+            limit as usize,
+        )
+        .await?;
+        if !packed.is_empty() {
+            for located in packed {
+                results.push(pack::to_stored(monitor, located)?);
+            }
+            results.sort_by_key(|r| (r.at, r.location));
+            results.dedup_by_key(|r| (r.at, r.location));
+            results.truncate(limit as usize);
+            add_reasons(&mut tx, monitor, &mut results).await?;
+        }
+        tx.commit().await?;
+        Ok(results)
     }
 
     /// A monitor's newest stored result (from any location), if any.
     pub async fn latest_result(&self, monitor: MonitorId) -> Result<Option<StoredResult>> {
         self.run("latest_result", async {
+            let mut tx = self.begin_read().await?;
             let row = sqlx::query(select_results!(
                 "FROM check_results r LEFT JOIN check_failures f \
                  ON f.monitor_id = r.monitor_id AND f.at_ms = r.at_ms \
@@ -144,9 +173,32 @@ impl Store {
                  ORDER BY r.at_ms DESC, r.location_id DESC LIMIT 1"
             ))
             .bind(monitor.0)
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *tx)
             .await?;
-            row.as_ref().map(result_from_row).transpose()
+            let hot = row.as_ref().map(result_from_row).transpose()?;
+            let packed = pack::packed_newest(&mut tx, monitor)
+                .await?
+                .map(|located| pack::to_stored(monitor, located))
+                .transpose()?;
+            let newest = match (hot, packed) {
+                (Some(hot), Some(packed)) => {
+                    if (packed.at, packed.location) > (hot.at, hot.location) {
+                        let mut one = vec![packed];
+                        add_reasons(&mut tx, monitor, &mut one).await?;
+                        one.pop()
+                    } else {
+                        Some(hot)
+                    }
+                }
+                (None, Some(packed)) => {
+                    let mut one = vec![packed];
+                    add_reasons(&mut tx, monitor, &mut one).await?;
+                    one.pop()
+                }
+                (hot, None) => hot,
+            };
+            tx.commit().await?;
+            Ok(newest)
         })
         .await
     }
@@ -159,21 +211,110 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<StoredResult>> {
         self.run("recent_failures", async {
-            let rows = sqlx::query(select_results!(
-                "FROM check_failures f JOIN check_results r \
-                 ON r.monitor_id = f.monitor_id AND r.at_ms = f.at_ms \
-                 AND r.location_id = f.location_id \
-                 WHERE f.monitor_id = $1 \
-                 ORDER BY f.at_ms DESC, f.location_id DESC LIMIT $2"
-            ))
+            let mut tx = self.begin_read().await?;
+            let failures = sqlx::query(
+                "SELECT at_ms, location_id, reason FROM check_failures WHERE monitor_id = $1 \
+                 ORDER BY at_ms DESC, location_id DESC LIMIT $2",
+            )
             .bind(monitor.0)
             .bind(i64::from(limit))
-            .fetch_all(self.pool())
+            .fetch_all(&mut *tx)
             .await?;
-            rows.iter().map(result_from_row).collect()
+            let mut keys: Vec<(i64, i16, Option<String>)> = Vec::with_capacity(failures.len());
+            for row in &failures {
+                keys.push((
+                    col(row, "at_ms")?,
+                    col(row, "location_id")?,
+                    col(row, "reason")?,
+                ));
+            }
+            let (Some(newest), Some(oldest)) = (keys.first(), keys.last()) else {
+                tx.commit().await?;
+                return Ok(Vec::new());
+            };
+            // The failed results themselves: hot rows, else packed ones.
+            let rows = sqlx::query(
+                "SELECT monitor_id, at_ms, location_id, latency_ms, ok, status_code, \
+                 NULL AS reason FROM check_results \
+                 WHERE monitor_id = $1 AND at_ms >= $2 AND at_ms <= $3 AND ok = 0",
+            )
+            .bind(monitor.0)
+            .bind(oldest.0)
+            .bind(newest.0)
+            .fetch_all(&mut *tx)
+            .await?;
+            let mut found: HashMap<(i64, i16), StoredResult> = HashMap::new();
+            for row in &rows {
+                let result = result_from_row(row)?;
+                found.insert((result.at.as_millisecond(), result.location.0), result);
+            }
+            let hours: BTreeSet<i64> = keys
+                .iter()
+                .filter(|(at, location, _)| !found.contains_key(&(*at, *location)))
+                .map(|(at, _, _)| floor_to(*at, HOUR_MS))
+                .collect();
+            if !hours.is_empty() {
+                for located in
+                    pack::packed_in_hours(&mut tx, self.backend(), monitor, &hours).await?
+                {
+                    let result = pack::to_stored(monitor, located)?;
+                    found
+                        .entry((result.at.as_millisecond(), result.location.0))
+                        .or_insert(result);
+                }
+            }
+            tx.commit().await?;
+            // As an inner join of reasons and results: a reason whose
+            // result is gone is left out.
+            Ok(keys
+                .into_iter()
+                .filter_map(|(at, location, reason)| {
+                    let mut result = found.remove(&(at, location))?;
+                    result.reason = if result.ok { None } else { reason };
+                    Some(result)
+                })
+                .collect())
         })
         .await
     }
+}
+
+/// Fills in the reasons of the failed `results` (all of `monitor`) that
+/// have none yet, from `check_failures`.
+async fn add_reasons(
+    conn: &mut AnyConnection,
+    monitor: MonitorId,
+    results: &mut [StoredResult],
+) -> Result<()> {
+    let missing = || results.iter().filter(|r| !r.ok && r.reason.is_none());
+    let (Some(first), Some(last)) = (
+        missing().map(|r| r.at.as_millisecond()).min(),
+        missing().map(|r| r.at.as_millisecond()).max(),
+    ) else {
+        return Ok(());
+    };
+    let rows = sqlx::query(
+        "SELECT at_ms, location_id, reason FROM check_failures \
+         WHERE monitor_id = $1 AND at_ms >= $2 AND at_ms <= $3",
+    )
+    .bind(monitor.0)
+    .bind(first)
+    .bind(last)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut reasons: HashMap<(i64, i16), Option<String>> = HashMap::new();
+    for row in &rows {
+        reasons.insert(
+            (col(row, "at_ms")?, col(row, "location_id")?),
+            col(row, "reason")?,
+        );
+    }
+    for result in results.iter_mut().filter(|r| !r.ok && r.reason.is_none()) {
+        result.reason = reasons
+            .remove(&(result.at.as_millisecond(), result.location.0))
+            .flatten();
+    }
+    Ok(())
 }
 
 /// A result as its row stores it.
@@ -188,7 +329,7 @@ pub(super) struct RawRow<'a> {
 }
 
 impl RawRow<'_> {
-    fn key(&self) -> (i32, i64, i16) {
+    pub(super) fn key(&self) -> Key {
         (self.monitor, self.at_ms, self.location)
     }
 }

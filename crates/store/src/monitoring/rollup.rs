@@ -9,6 +9,7 @@ use jiff::Timestamp;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe};
 
+use super::pack;
 use super::results::RawRow;
 use super::sketch::LatencySketch;
 use super::{
@@ -38,7 +39,9 @@ impl Store {
             for span in plan(from.as_millisecond(), to.as_millisecond()) {
                 let row = match span {
                     Span::Raw { from, to } => {
-                        sqlx::query(
+                        // Hot rows and packed hours in one snapshot.
+                        let mut tx = self.begin_read().await?;
+                        let row = sqlx::query(
                             "SELECT COUNT(*) AS checks, \
                              COALESCE(CAST(SUM(1 - ok) AS BIGINT), 0) AS failures \
                              FROM check_results \
@@ -47,8 +50,14 @@ impl Store {
                         .bind(monitor.0)
                         .bind(from)
                         .bind(to)
-                        .fetch_one(self.pool())
-                        .await?
+                        .fetch_one(&mut *tx)
+                        .await?;
+                        for (_, result) in pack::packed_between(&mut tx, monitor, from, to).await? {
+                            total.checks += 1;
+                            total.failures += u64::from(!result.ok);
+                        }
+                        tx.commit().await?;
+                        row
                     }
                     Span::Rollup { width, from, to } => {
                         sqlx::query(
@@ -187,7 +196,8 @@ impl Store {
         .await
     }
 
-    /// Raw results with `from <= at < to` folded into periods of `width` ms.
+    /// Raw results (hot and packed) with `from <= at < to` folded into
+    /// periods of `width` ms.
     async fn raw_periods(
         &self,
         monitor: MonitorId,
@@ -195,6 +205,7 @@ impl Store {
         to: i64,
         width: i64,
     ) -> Result<BTreeMap<i64, Period>> {
+        let mut tx = self.begin_read().await?;
         let rows = sqlx::query(
             "SELECT at_ms, latency_ms, ok FROM check_results \
              WHERE monitor_id = $1 AND at_ms >= $2 AND at_ms < $3",
@@ -202,8 +213,10 @@ impl Store {
         .bind(monitor.0)
         .bind(from)
         .bind(to)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *tx)
         .await?;
+        let packed = pack::packed_between(&mut tx, monitor, from, to).await?;
+        tx.commit().await?;
         let mut periods: BTreeMap<i64, Period> = BTreeMap::new();
         for row in &rows {
             let at: i64 = col(row, "at_ms")?;
@@ -216,6 +229,12 @@ impl Store {
                 .entry(floor_to(at, width))
                 .or_default()
                 .add(latency, ok != 0);
+        }
+        for (_, result) in packed {
+            periods
+                .entry(floor_to(result.at_ms, width))
+                .or_default()
+                .add(result.latency_ms, result.ok);
         }
         Ok(periods)
     }
