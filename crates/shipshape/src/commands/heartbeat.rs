@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 use shipshape_catalog::{Catalog, MonitorKind, MonitorRef};
-use shipshape_store::MonitorName;
+use shipshape_store::{MonitorName, Store};
 use shipshape_web::auth;
 
 use crate::cli::{HeartbeatArgs, HeartbeatCommand};
@@ -23,14 +23,7 @@ pub async fn run(args: HeartbeatArgs) -> Result<ExitCode> {
             let (catalog, store) = load::catalog_and_store(&config).await?;
             let name = heartbeat_monitor(&catalog, &monitor)?;
             if rotate {
-                let revoked = store.revoke_heartbeat_tokens(&name, now()).await?;
-                audit_cli(
-                    &store,
-                    "heartbeat_token.revoke",
-                    &monitor,
-                    &format!("revoked={revoked}"),
-                )
-                .await?;
+                let revoked = revoke(&store, &name, &monitor).await?;
                 eprintln!("revoked {revoked} earlier ping URL(s) of `{monitor}`");
             }
             let (token, plain) = auth::issue_heartbeat_token(&store, &name, "cli", now()).await?;
@@ -82,19 +75,26 @@ pub async fn run(args: HeartbeatArgs) -> Result<ExitCode> {
         HeartbeatCommand::Revoke { config, monitor } => {
             let (catalog, store) = load::catalog_and_store(&config).await?;
             let name = heartbeat_monitor(&catalog, &monitor)?;
-            let revoked = store.revoke_heartbeat_tokens(&name, now()).await?;
-            audit_cli(
-                &store,
-                "heartbeat_token.revoke",
-                &monitor,
-                &format!("revoked={revoked}"),
-            )
-            .await?;
+            let revoked = revoke(&store, &name, &monitor).await?;
             store.close().await;
             println!("revoked {revoked} ping URL(s) of `{monitor}`");
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Revokes every ping URL of `name` (shown as `monitor`), in the audit log
+/// too; returns how many.
+async fn revoke(store: &Store, name: &MonitorName, monitor: &str) -> Result<u64> {
+    let revoked = store.revoke_heartbeat_tokens(name, now()).await?;
+    audit_cli(
+        store,
+        "heartbeat_token.revoke",
+        monitor,
+        &format!("revoked={revoked}"),
+    )
+    .await?;
+    Ok(revoked)
 }
 
 /// The heartbeat monitor named `reference` (`service/monitor`) in `catalog`.

@@ -3,35 +3,48 @@
 //! events alerting and the status page consume.
 //!
 //! Layout and why (sizes are measured by `examples/bytes_per_check.rs`):
-//! - `check_results` holds one compact row per check keyed
-//!   `(monitor_id, at_ms, location_id)`: small integers instead of names, a
-//!   `WITHOUT ROWID` table on SQLite so the key is the only b-tree. Kept for
-//!   [`Retention::raw`] (7 days by default).
+//! - `check_results` is the hot table: one compact row per check keyed
+//!   `(monitor_id, at_ms, location_id)`, small integers instead of names,
+//!   `WITHOUT ROWID` on SQLite so the key is the only b-tree. It holds
+//!   about the last hour: once an hour has ended (plus [`PACK_GRACE`] for
+//!   late batches), [`Store::pack_closed_hours`](crate::Store::pack_closed_hours)
+//!   (called by [`Store::prune`](crate::Store::prune)) moves its rows into
+//! - `check_results_packed`: one row per monitor, hour and location whose
+//!   `data` encodes all of that hour's results in about 3 bytes each
+//!   (`packed.rs`). On PostgreSQL a row per check costs ~40 bytes of tuple
+//!   header, line pointer and index entry alone; one row per ~120 checks
+//!   makes that negligible. Late results for a packed hour go to the hot
+//!   table (inserts skip one already packed) and are merged by the next
+//!   pack. Every raw reader reads both tables in one snapshot, so packing
+//!   changes no answer. Raw results are kept for [`Retention::raw`]
+//!   (7 days by default), to the millisecond also inside a packed hour.
 //! - `check_failures` holds the reason of each failed check only: most
-//!   checks pass, so most rows carry no text at all.
+//!   checks pass, so most rows carry no text at all. Packing leaves it be.
 //! - `check_rollups` holds, per monitor, one row per hour and one per UTC
 //!   day: checks, failures and a [`LatencySketch`] of the successful checks'
 //!   latencies. Kept for [`Retention::rollups`] (400 days by default). They
 //!   are updated in the transaction that inserts the results, so they never
 //!   disagree with the raw rows, also after a crash or restart. There is no
-//!   minute rollup: at one check per 30 s it would be larger than the raw
-//!   rows it summarises, so minute series are computed from raw rows (kept
-//!   as long as minute resolution is useful).
+//!   minute rollup: minute series are computed from raw results (kept as
+//!   long as minute resolution is useful).
 //! - `monitor_events` holds state changes, read in id order by consumers.
 //!
-//! Measured (1,000 monitors every 30 s for 24 h, 1 % failing): SQLite
-//! stores 24.4 bytes per check including rollups and failure reasons
-//! (21.7 after `VACUUM`); PostgreSQL about 124, its per-row overhead (a
-//! 24-byte tuple header, line pointer and primary-key entry) being most
-//! of it.
+//! Measured (1,000 monitors every 30 s, 1 % failing, hours packed as the
+//! binary's prune does; see `docs/benchmarks.md`): SQLite stores 5.4 bytes
+//! per check over 24 h including rollups and failure reasons; PostgreSQL
+//! 37.9 over 4 h, of which 31 is the last, still hot hour (a row per check
+//! there); packed, a check costs 3–4 bytes on either.
 //!
 //! Files: `registry.rs` (monitors, locations), `results.rs` (insert and read
-//! raw results, keyset pages, the newest), `rollup.rs` (rollup upkeep,
+//! raw results, keyset pages, the newest), `pack.rs` (packing closed hours,
+//! reading and pruning packed rows), `packed.rs` (their encoding), `rollup.rs` (rollup upkeep,
 //! uptime, series of any period width, daily bars), `sketch.rs`
-//! ([`LatencySketch`]), `events.rs` (state changes, pausing) and
-//! `retention.rs` ([`Store::prune`](crate::Store::prune)).
+//! ([`LatencySketch`]), `events.rs` (state changes, pausing),
+//! `retention.rs` ([`Store::prune`](crate::Store::prune)) and `overview.rs`
+//! (uptime and newest results of many monitors at once, for the list).
 
 mod events;
+mod overview;
 mod pack;
 mod packed;
 mod registry;

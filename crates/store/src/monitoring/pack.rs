@@ -34,6 +34,9 @@ const PACKED_PER_READ: usize = 64;
 /// A result's key: monitor, time in ms, location.
 pub(super) type Key = (i32, i64, i16);
 
+/// A result's time in ms and location.
+type TimeLocation = (i64, i16);
+
 /// A decoded result with its location (the monitor is the caller's).
 pub(super) type Located = (i16, PackedResult);
 
@@ -117,7 +120,7 @@ impl Store {
         // (monitor, hour, location) → the hot results of that packed row;
         // and per monitor, the first and last (time, location) read.
         let mut groups: BTreeMap<(i32, i64, i16), Vec<PackedResult>> = BTreeMap::new();
-        let mut spans: BTreeMap<i32, ((i64, i16), (i64, i16))> = BTreeMap::new();
+        let mut spans: BTreeMap<i32, (TimeLocation, TimeLocation)> = BTreeMap::new();
         for row in &rows {
             let monitor: i32 = col(row, "monitor_id")?;
             let location: i16 = col(row, "location_id")?;

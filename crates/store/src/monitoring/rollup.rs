@@ -428,13 +428,15 @@ impl Period {
 
 /// A part of an uptime query: raw rows, or whole rollup periods.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Span {
+pub(super) enum Span {
+    /// Raw results with `from <= at < to`.
     Raw { from: i64, to: i64 },
+    /// Rollups of `width` ms starting in `[from, to)`.
     Rollup { width: i64, from: i64, to: i64 },
 }
 
 /// Splits `[from, to)` into raw ends, whole hours and whole days.
-fn plan(from: i64, to: i64) -> Vec<Span> {
+pub(super) fn plan(from: i64, to: i64) -> Vec<Span> {
     let mut spans = Vec::new();
     let (first_hour, last_hour) = (ceil_to(from, HOUR_MS), floor_to(to, HOUR_MS));
     if from >= to {

@@ -37,6 +37,7 @@ mod heartbeats;
 mod lifecycle;
 mod monitor_events;
 mod monitoring;
+mod monitoring_overview;
 mod monitoring_packed;
 mod monitoring_reads;
 mod sessions;

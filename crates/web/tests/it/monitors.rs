@@ -678,3 +678,244 @@ async fn metrics_report_monitor_state_and_check_durations() {
             .contains(r#"shipshape_monitor_up{service="api",monitor="health"} 0"#)
     );
 }
+
+/// A catalog of 250 monitors: `big/m-000`..`big/m-229` and
+/// `small/m-000`..`small/m-019`, all registered with one passing check;
+/// every third `big` monitor (0, 3, …, 228: 77) is down, and `big`
+/// monitors 1, 4, …, 37 (13) are up with a newer failed check, so degraded.
+async fn fleet() -> TestServer {
+    let mut toml = String::new();
+    for (service, n) in [("big", 230), ("small", 20)] {
+        toml.push_str(&format!("[[service]]\nid = \"{service}\"\n\n"));
+        for i in 0..n {
+            toml.push_str(&format!(
+                "  [[service.monitor]]\n  id = \"m-{i:03}\"\n  \
+                 http = {{ url = \"https://{service}.example.org/{i}\" }}\n  every = \"30s\"\n\n"
+            ));
+        }
+    }
+    let catalog = shipshape_catalog::parse_str(&toml, Path::new("/etc/shipshape.toml"))
+        .expect("catalog parses");
+    let server = TestServer::start_with(catalog, |_| {}).await;
+    let store = &server.store;
+    let now = server.clock.now_ts();
+    let names: Vec<MonitorName> = [("big", 230), ("small", 20)]
+        .into_iter()
+        .flat_map(|(service, n)| (0..n).map(move |i| name(service, &format!("m-{i:03}"))))
+        .collect();
+    let ids = store
+        .register_monitors(&names, ago(now, 60))
+        .await
+        .expect("register");
+    let ams = store
+        .register_locations(&["ams"], ago(now, 60))
+        .await
+        .expect("locations")["ams"];
+    let mut results = Vec::new();
+    for (i, monitor) in names.iter().enumerate() {
+        let id = ids[monitor];
+        results.push(check(id, ago(now, 2), ams, 50));
+        let to = if monitor.service == "big" && i % 3 == 0 {
+            MonitorState::Down
+        } else {
+            MonitorState::Up
+        };
+        if monitor.service == "big" && i < 40 && i % 3 == 1 {
+            results.push(failure(id, ago(now, 1), ams, "flaky"));
+        }
+        store
+            .append_monitor_event(&MonitorEvent {
+                monitor: id,
+                at: ago(now, 30),
+                from: MonitorState::Unknown,
+                to,
+                reason: None,
+                locations: vec!["ams".into()],
+            })
+            .await
+            .expect("event");
+    }
+    store.insert_results(&results).await.expect("insert");
+    server
+}
+
+/// The monitor links of a list page, in order.
+fn listed(html: &str) -> Vec<String> {
+    html.split(r#"<th scope="row"><a href=""#)
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next().map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_list_pages_by_100_keeping_filters() {
+    let server = fleet().await;
+    let (viewer, _) = server.signed_in("viewer@example.org", Role::Viewer).await;
+
+    let (status, first) = get_page(&viewer, &server, "/monitors").await;
+    assert_eq!(status, 200);
+    let rows = listed(&first);
+    assert_eq!(rows.len(), 100);
+    assert_eq!(rows[0], "/monitors/big/m-000");
+    assert_eq!(rows[99], "/monitors/big/m-099");
+    assert!(
+        first.contains("Showing 1–100 of 250 monitor(s)."),
+        "{first}"
+    );
+    assert!(first.contains("77 of 250 monitor(s) down."));
+    assert!(first.contains("Page 1 of 3"));
+    assert!(first.contains(r#"href="/monitors?page=2" rel="next""#));
+    assert!(!first.contains(r#"rel="prev""#));
+    assert_eq!(first.matches(r#"<svg class="sparkline""#).count(), 100);
+    assert!(
+        !first.contains("not checked yet"),
+        "newest checks are shown"
+    );
+
+    let (_, last) = get_page(&viewer, &server, "/monitors?page=3").await;
+    let rows = listed(&last);
+    assert_eq!(rows.len(), 50);
+    assert_eq!(rows[0], "/monitors/big/m-200");
+    assert_eq!(rows[49], "/monitors/small/m-019");
+    assert!(last.contains("Showing 201–250 of 250 monitor(s)."));
+    assert!(last.contains(r#"href="/monitors?page=2" rel="prev""#));
+    assert!(!last.contains(r#"rel="next""#));
+
+    // Filters apply before paging, and the links keep them.
+    let (_, big) = get_page(&viewer, &server, "/monitors?service=big&page=2").await;
+    let rows = listed(&big);
+    assert_eq!(rows.len(), 100);
+    assert_eq!(rows[0], "/monitors/big/m-100");
+    assert!(
+        big.contains("Showing 101–200 of 230 matching monitor(s) (the catalog has 250)."),
+        "{big}"
+    );
+    assert!(big.contains(r#"href="/monitors?service=big&amp;page=1" rel="prev""#));
+    assert!(big.contains(r#"href="/monitors?service=big&amp;page=3" rel="next""#));
+
+    let (_, down) = get_page(&viewer, &server, "/monitors?state=down&page=1").await;
+    let rows = listed(&down);
+    assert_eq!(rows.len(), 77);
+    assert_eq!(rows[1], "/monitors/big/m-003");
+    assert!(!down.contains("Page 1 of"), "one page: no pager");
+    assert!(down.contains("Showing 77 of 250 monitor(s)."));
+
+    // `degraded` needs the newest checks of the monitors stored as up.
+    let (_, degraded) = get_page(&viewer, &server, "/monitors?state=degraded").await;
+    let rows = listed(&degraded);
+    assert_eq!(rows.len(), 13, "{rows:?}");
+    assert_eq!(rows[0], "/monitors/big/m-001");
+    let (_, up) = get_page(&viewer, &server, "/monitors?state=up&page=2").await;
+    assert!(
+        up.contains("Showing 101–160 of 160 matching monitor(s)"),
+        "250 − 77 down − 13 degraded"
+    );
+    assert!(up.contains(r#"href="/monitors?state=up&amp;page=1" rel="prev""#));
+
+    // A bad page is ignored with a notice, like a bad filter.
+    for (query, shown, message) in [
+        (
+            "page=x",
+            "Showing 1–100",
+            "Page ignored: `page`: `x` is not a page number",
+        ),
+        (
+            "page=0",
+            "Showing 1–100",
+            "Page ignored: `page`: `0` is not a page number",
+        ),
+        ("page=-2", "Showing 1–100", "`-2` is not a page number"),
+        (
+            "page=9",
+            "Showing 201–250",
+            "Page ignored: `page`: there is no page 9, the last is 3",
+        ),
+        (
+            "service=small&page=2",
+            "Showing 20 of 250",
+            "there is no page 2, the last is 1",
+        ),
+    ] {
+        let (status, html) = get_page(&viewer, &server, &format!("/monitors?{query}")).await;
+        assert_eq!(status, 200, "{query}");
+        assert!(html.contains(shown), "{query}: {shown}");
+        assert!(html.contains(message), "{query}: {message}");
+    }
+}
+
+#[tokio::test]
+async fn the_api_lists_everything_or_a_slice_and_refuses_bad_slices() {
+    let server = fleet().await;
+    let token = server.token(Role::Viewer).await;
+    let ids = |body: &Value| -> Vec<String> {
+        body["monitors"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .map(|m| {
+                format!(
+                    "{}/{}",
+                    m["service"].as_str().expect("service"),
+                    m["id"].as_str().expect("id")
+                )
+            })
+            .collect()
+    };
+
+    let (status, all) = get_json(&server, &token, "/api/v1/monitors").await;
+    assert_eq!(status, 200);
+    assert_eq!(all["total"], 250);
+    assert_eq!(ids(&all).len(), 250, "every monitor by default");
+    let first = &all["monitors"][0];
+    assert_eq!(first["state"], "down");
+    assert_eq!(first["last_result"]["ok"], true);
+    assert_eq!(first["uptime"]["24h"], 1.0);
+    assert_eq!(all["monitors"][1]["state"], "degraded");
+    assert_eq!(all["monitors"][1]["last_result"]["reason"], "flaky");
+
+    let (_, slice) = get_json(&server, &token, "/api/v1/monitors?limit=10&offset=245").await;
+    assert_eq!(slice["total"], 250);
+    assert_eq!(
+        ids(&slice),
+        [
+            "small/m-015",
+            "small/m-016",
+            "small/m-017",
+            "small/m-018",
+            "small/m-019"
+        ]
+    );
+    let (_, head) = get_json(&server, &token, "/api/v1/monitors?service=small&limit=2").await;
+    assert_eq!(head["total"], 20);
+    assert_eq!(ids(&head), ["small/m-000", "small/m-001"]);
+    let (_, past) = get_json(&server, &token, "/api/v1/monitors?offset=300").await;
+    assert_eq!(past["total"], 250);
+    assert!(ids(&past).is_empty());
+    let (_, degraded) = get_json(
+        &server,
+        &token,
+        "/api/v1/monitors?state=degraded&offset=12&limit=",
+    )
+    .await;
+    assert_eq!(degraded["total"], 13);
+    assert_eq!(ids(&degraded), ["big/m-037"]);
+
+    for (query, parameter) in [
+        ("limit=0", "`limit`"),
+        ("limit=ten", "`limit`"),
+        ("limit=-1", "`limit`"),
+        ("offset=-1", "`offset`"),
+        ("offset=1.5", "`offset`"),
+        ("limit=0&offset=x", "`offset`"),
+    ] {
+        let (status, body) = get_json(&server, &token, &format!("/api/v1/monitors?{query}")).await;
+        assert_eq!(status, 400, "{query}");
+        assert!(
+            body["message"]
+                .as_str()
+                .expect("message")
+                .contains(parameter),
+            "{query}: {body}"
+        );
+    }
+}

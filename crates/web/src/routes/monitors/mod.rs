@@ -22,7 +22,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 use shipshape_catalog::{Catalog, Monitor, Service};
 use shipshape_store::{
-    MonitorEventRecord, MonitorId, MonitorName, MonitorState, Role, StoredResult,
+    MonitorEventRecord, MonitorId, MonitorName, MonitorState, Role, StoredResult, Uptime,
 };
 
 use crate::access::{Access, Routes};
@@ -264,8 +264,132 @@ impl Known {
     }
 }
 
-/// A catalog monitor joined with what the store knows: state, newest
-/// check and uptime per window.
+/// A catalog monitor with its service.
+type Entry<'c> = (&'c Service, &'c Monitor);
+
+/// Newest results read so far, by monitor; a monitor looked up without a
+/// result has none stored.
+#[derive(Debug, Default)]
+struct Newest {
+    results: HashMap<MonitorId, StoredResult>,
+    looked_up: HashSet<MonitorId>,
+}
+
+impl Newest {
+    /// Reads the newest results of those of `ids` not looked up yet, in
+    /// one batch.
+    async fn fetch(&mut self, state: &AppState, ids: &[MonitorId]) -> Result<(), ApiError> {
+        let missing: Vec<MonitorId> = ids
+            .iter()
+            .copied()
+            .filter(|id| !self.looked_up.contains(id))
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        self.results
+            .extend(state.store.latest_results(&missing).await?);
+        self.looked_up.extend(missing);
+        Ok(())
+    }
+}
+
+impl Known {
+    /// The id of `service/monitor` if its displayed state depends on its
+    /// newest check: only an unpaused monitor stored as up does (a failed
+    /// newest check shows it as degraded).
+    fn refined_by_newest(&self, service: &str, monitor: &str) -> Option<MonitorId> {
+        let (id, paused) = self.id(service, monitor)?;
+        let up = self
+            .states
+            .get(&id)
+            .is_some_and(|record| record.event.to == MonitorState::Up);
+        (up && !paused).then_some(id)
+    }
+
+    /// The displayed state of `service/monitor`, refined by its newest
+    /// check if `newest` has looked it up.
+    fn health(&self, service: &str, monitor: &str, newest: &Newest) -> Health {
+        let (paused, latest) = self.stored(service, monitor);
+        let newest_ok = self
+            .id(service, monitor)
+            .and_then(|(id, _)| newest.results.get(&id))
+            .map(|result| result.ok);
+        Health::of(paused, latest.map(|record| record.event.to), newest_ok)
+    }
+}
+
+/// Catalog monitors joined with what the store knows: state, newest check
+/// and uptime per window, in the order of `entries`. A fixed number of
+/// store reads per few hundred monitors: the newest results (reusing those
+/// in `newest`) and each window's uptime are read in batches.
+async fn monitor_views(
+    state: &AppState,
+    known: &Known,
+    entries: &[Entry<'_>],
+    mut newest: Newest,
+    now: Timestamp,
+) -> Result<Vec<MonitorView>, ApiError> {
+    let ids: Vec<MonitorId> = entries
+        .iter()
+        .filter_map(|(service, monitor)| known.id(&service.id, &monitor.id))
+        .map(|(id, _)| id)
+        .collect();
+    newest.fetch(state, &ids).await?;
+    let mut uptimes = Vec::with_capacity(WINDOWS.len());
+    if !ids.is_empty() {
+        for (_, window, hours) in WINDOWS {
+            let from = now
+                .saturating_sub(SignedDuration::from_hours(hours))
+                .unwrap_or(now);
+            uptimes.push((window, state.store.uptime_many(&ids, from, now).await?));
+        }
+    }
+    Ok(entries
+        .iter()
+        .map(|&(service, monitor)| {
+            let stored = known.id(&service.id, &monitor.id).map(|(id, _)| id);
+            let (paused, latest) = known.stored(&service.id, &monitor.id);
+            let last_result = stored
+                .and_then(|id| newest.results.remove(&id))
+                .map(LastResult::from);
+            let uptime = stored
+                .map(|id| {
+                    uptimes
+                        .iter()
+                        .filter_map(|(window, by_id)| {
+                            Some((*window, by_id.get(&id).and_then(Uptime::ratio)?))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            MonitorView {
+                service: service.id.clone(),
+                id: monitor.id.clone(),
+                service_name: service.name.clone(),
+                component: monitor.component.clone(),
+                kind: monitor.kind.name(),
+                target: monitor.kind.target(),
+                every_seconds: monitor.every.as_secs_f64(),
+                state: Health::of(
+                    paused,
+                    latest.map(|record| record.event.to),
+                    last_result.as_ref().map(|last| last.ok),
+                ),
+                state_reason: latest.and_then(|record| record.event.reason.clone()),
+                state_since: latest.map(|record| record.event.at),
+                last_result,
+                uptime,
+                expect: monitor.expect.iter().map(ToString::to_string).collect(),
+                every: monitor.every,
+                timeout: monitor.timeout,
+                stored,
+            }
+        })
+        .collect())
+}
+
+/// One catalog monitor joined with what the store knows.
 async fn monitor_view(
     state: &AppState,
     known: &Known,
@@ -273,43 +397,10 @@ async fn monitor_view(
     monitor: &Monitor,
     now: Timestamp,
 ) -> Result<MonitorView, ApiError> {
-    let stored = known.id(&service.id, &monitor.id);
-    let (paused, latest) = known.stored(&service.id, &monitor.id);
-    let mut view = MonitorView {
-        service: service.id.clone(),
-        id: monitor.id.clone(),
-        service_name: service.name.clone(),
-        component: monitor.component.clone(),
-        kind: monitor.kind.name(),
-        target: monitor.kind.target(),
-        every_seconds: monitor.every.as_secs_f64(),
-        state: Health::Unknown,
-        state_reason: latest.and_then(|record| record.event.reason.clone()),
-        state_since: latest.map(|record| record.event.at),
-        last_result: None,
-        uptime: BTreeMap::new(),
-        expect: monitor.expect.iter().map(ToString::to_string).collect(),
-        every: monitor.every,
-        timeout: monitor.timeout,
-        stored: stored.map(|(id, _)| id),
-    };
-    if let Some((id, _)) = stored {
-        view.last_result = state.store.latest_result(id).await?.map(LastResult::from);
-        for (_, window, hours) in WINDOWS {
-            let from = now
-                .saturating_sub(SignedDuration::from_hours(hours))
-                .unwrap_or(now);
-            if let Some(ratio) = state.store.uptime(id, from, now).await?.ratio() {
-                view.uptime.insert(window, ratio);
-            }
-        }
-    }
-    view.state = Health::of(
-        paused,
-        latest.map(|record| record.event.to),
-        view.last_result.as_ref().map(|last| last.ok),
-    );
-    Ok(view)
+    monitor_views(state, known, &[(service, monitor)], Newest::default(), now)
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::internal("no view built for one monitor"))
 }
 
 /// The catalog monitor `service/id`, or 404.
@@ -346,11 +437,16 @@ fn path_segment(text: &str) -> String {
     out
 }
 
-/// `?service=&state=` as sent (empty means "any").
+/// The list's query as sent: `?service=&state=` (empty means "any"), the
+/// page's `page`, the API's `limit` and `offset`; parsed by hand so that
+/// each problem names its parameter.
 #[derive(Debug, Default, serde::Deserialize)]
-struct FilterQuery {
+struct ListQuery {
     service: Option<String>,
     state: Option<String>,
+    page: Option<String>,
+    limit: Option<String>,
+    offset: Option<String>,
 }
 
 /// Valid filters of the monitors list.
@@ -364,7 +460,7 @@ impl Filters {
     /// The valid filters of `query` and a reason for each invalid one
     /// (naming the parameter): the API refuses those with 400, the page
     /// ignores them with a notice.
-    fn parse(catalog: &Catalog, query: &FilterQuery) -> (Filters, Vec<String>) {
+    fn parse(catalog: &Catalog, query: &ListQuery) -> (Filters, Vec<String>) {
         let mut filters = Filters::default();
         let mut problems = Vec::new();
         if let Some(service) = query.service.as_deref().filter(|s| !s.is_empty()) {
@@ -399,26 +495,34 @@ impl Filters {
     }
 }
 
-/// Catalog monitors matching `filters`, joined with the store. The service
-/// filter applies before any per-monitor query.
-async fn filtered_views(
+/// The catalog monitors matching `filters`, in catalog order, and the
+/// newest results read to tell their states. The service filter needs no
+/// store read; the state filter needs each monitor's stored state (read
+/// once by [`Known::load`]) and, for `up` and `degraded` only, the newest
+/// check of the monitors stored as up, read in batches.
+async fn select<'c>(
     state: &AppState,
-    catalog: &Catalog,
+    catalog: &'c Catalog,
+    known: &Known,
     filters: &Filters,
-) -> Result<Vec<MonitorView>, ApiError> {
-    let now = state.now();
-    let known = Known::load(state).await?;
-    let mut views = Vec::new();
-    for (service, monitor) in catalog.monitors() {
-        if filters.service.as_ref().is_some_and(|s| *s != service.id) {
-            continue;
+) -> Result<(Vec<Entry<'c>>, Newest), ApiError> {
+    let mut entries: Vec<Entry<'c>> = catalog
+        .monitors()
+        .filter(|(service, _)| filters.service.as_ref().is_none_or(|s| *s == service.id))
+        .collect();
+    let mut newest = Newest::default();
+    if let Some(wanted) = filters.state {
+        if matches!(wanted, Health::Up | Health::Degraded) {
+            let ids: Vec<MonitorId> = entries
+                .iter()
+                .filter_map(|(service, monitor)| known.refined_by_newest(&service.id, &monitor.id))
+                .collect();
+            newest.fetch(state, &ids).await?;
         }
-        let view = monitor_view(state, &known, service, monitor, now).await?;
-        if filters.state.is_none_or(|wanted| wanted == view.state) {
-            views.push(view);
-        }
+        entries
+            .retain(|(service, monitor)| known.health(&service.id, &monitor.id, &newest) == wanted);
     }
-    Ok(views)
+    Ok((entries, newest))
 }
 
 /// For `shipshape_monitor_up`: every catalog monitor with `Some(true)` if
