@@ -21,6 +21,7 @@ missing) and openssl for --https. Traffic stays on loopback.
 """
 
 import argparse
+import datetime
 import json
 import os
 import re
@@ -153,8 +154,9 @@ def checks_between(work, t0_ms, t1_ms):
         db.close()
 
 
-def stats_lines(log_path):
-    """The probe's per-minute stats lines, as dicts."""
+def stats_lines(log_path, since):
+    """The probe's per-minute stats lines covering a minute that began at
+    or after `since` (epoch seconds), as dicts."""
     found = []
     with open(log_path, errors="replace") as f:
         for line in f:
@@ -162,10 +164,12 @@ def stats_lines(log_path):
                 continue
             try:
                 event = json.loads(line)
-            except ValueError:
+                logged = datetime.datetime.fromisoformat(
+                    event["timestamp"].replace("Z", "+00:00")).timestamp()
+            except (ValueError, KeyError):
                 continue
-            fields = event.get("fields", {})
-            found.append((time.time(), fields))
+            if logged - 60 >= since - 1:
+                found.append(event.get("fields", {}))
     return found
 
 
@@ -211,7 +215,6 @@ def main():
         if server.poll() is not None:
             sys.exit(f"shipshape exited early; see {log_path}")
         t0, ticks0, bytes0 = time.time(), cpu_ticks(server.pid), store_bytes(work)
-        lines_before = len(stats_lines(log_path))
         for elapsed in range(0, args.window, 30):
             time.sleep(min(30, args.window - elapsed))
             print(f"  … {min(elapsed + 30, args.window)}/{args.window}s", flush=True)
@@ -220,7 +223,7 @@ def main():
         time.sleep(3)  # let the last results be flushed (every 1 s)
         bytes1 = store_bytes(work)
         checks, failed = checks_between(work, int(t0 * 1000), int(t1 * 1000))
-        window_stats = [f for _, f in stats_lines(log_path)[lines_before:]]
+        window_stats = stats_lines(log_path, t0)
         cpu_s = (ticks1 - ticks0) / CLK_TCK
         per_check_ms = 1000 * cpu_s / checks if checks else float("nan")
         print()
@@ -233,10 +236,10 @@ def main():
             p99 = max(float(f.get("lag_p99_ms", 0)) for f in window_stats)
             p50 = max(float(f.get("lag_p50_ms", 0)) for f in window_stats)
             mx = max(float(f.get("lag_max_ms", 0)) for f in window_stats)
-            print(f"schedule lag (worst minute in window): p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {mx:.1f} ms "
+            print(f"schedule lag (worst whole minute in window): p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {mx:.1f} ms "
                   f"over {len(window_stats)} minute(s)")
         else:
-            print("schedule lag            : no stats line in the window (make the window ≥ 60 s)")
+            print("schedule lag            : no whole stats minute in the window (make it ≥ 120 s)")
         if checks:
             print(f"store growth            : {(bytes1 - bytes0) / checks:.1f} bytes/check "
                   f"(SQLite file + WAL; WAL checkpoints make this noisy over short windows)")

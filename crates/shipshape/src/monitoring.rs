@@ -17,7 +17,8 @@ use shipshape_probe::schedule::{
     ProbeConfig, ProbeEvent, ProbeHandle, StateChange, start_probe_service,
 };
 use shipshape_store::{
-    LocationId, MonitorEvent, MonitorId, MonitorName, MonitorState, Retention, Store, StoredResult,
+    LocationId, MonitorEvent, MonitorId, MonitorName, MonitorState, Retention, Store, StoreError,
+    StoredResult,
 };
 use shipshape_web::MonitorMetrics;
 use tokio::sync::{mpsc, watch};
@@ -76,6 +77,7 @@ impl Monitoring {
                 location: location_id,
                 metrics,
                 ids: HashMap::new(),
+                changes: Vec::new(),
                 pending: Vec::new(),
             }
             .run(events, catalog),
@@ -231,6 +233,8 @@ struct Writer {
     location: LocationId,
     metrics: MonitorMetrics,
     ids: HashMap<MonitorKey, MonitorId>,
+    /// State changes waiting for the next flush.
+    changes: Vec<MonitorEvent>,
     pending: Vec<StoredResult>,
 }
 
@@ -314,24 +318,29 @@ impl Writer {
         }
     }
 
+    /// Queues a state change; changes are written in bursts by [`Self::flush`]
+    /// (one commit for all the changes of a second: at start, or when every
+    /// monitor fails at once, thousands arrive together).
     async fn record_change(&mut self, change: StateChange) {
         let Some(&monitor) = self.ids.get(&change.key) else {
             return;
         };
-        let event = MonitorEvent {
+        self.changes.push(MonitorEvent {
             monitor,
             at: change.at,
             from: state(change.from),
             to: state(change.to),
             reason: change.reason,
             locations: change.locations,
-        };
-        if let Err(err) = self.store.append_monitor_event(&event).await {
-            tracing::error!(error = %err, monitor = %change.key, "could not record a state change");
+        });
+        if self.changes.len() >= FLUSH_AT {
+            self.flush().await;
         }
     }
 
+    /// Writes the queued state changes, then the queued results.
     async fn flush(&mut self) {
+        self.flush_changes().await;
         if self.pending.is_empty() {
             return;
         }
@@ -342,6 +351,34 @@ impl Writer {
                 // Bounded memory: keep at most a few batches while the store is away.
                 let excess = self.pending.len().saturating_sub(FLUSH_AT * 10);
                 self.pending.drain(..excess);
+            }
+        }
+    }
+
+    /// Writes the queued state changes in one transaction. If that fails
+    /// because one of them is refused (a monitor unregistered meanwhile),
+    /// the rest are written one by one and the refused ones dropped; while
+    /// the store is away they wait, bounded like results.
+    async fn flush_changes(&mut self) {
+        if self.changes.is_empty() {
+            return;
+        }
+        let err = match self.store.append_monitor_events(&self.changes).await {
+            Ok(_) => {
+                self.changes.clear();
+                return;
+            }
+            Err(err) => err,
+        };
+        if !matches!(err, StoreError::NotFound(_) | StoreError::InvalidInput(_)) {
+            tracing::error!(error = %err, waiting = self.changes.len(), "could not record state changes; will retry");
+            let excess = self.changes.len().saturating_sub(FLUSH_AT * 10);
+            self.changes.drain(..excess);
+            return;
+        }
+        for event in std::mem::take(&mut self.changes) {
+            if let Err(err) = self.store.append_monitor_event(&event).await {
+                tracing::error!(error = %err, monitor = event.monitor.0, "could not record a state change; dropped");
             }
         }
     }

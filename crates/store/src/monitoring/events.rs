@@ -31,37 +31,58 @@ impl Store {
     /// a location name is empty or holds a comma, and with [`StoreError::NotFound`] if
     /// the monitor is not registered.
     pub async fn append_monitor_event(&self, event: &MonitorEvent) -> Result<MonitorEventRecord> {
-        if let Some(bad) = event
-            .locations
+        let mut records = self
+            .append_monitor_events(std::slice::from_ref(event))
+            .await?;
+        records
+            .pop()
+            .ok_or_else(|| StoreError::Corrupt("an appended event got no id".into()))
+    }
+
+    /// Appends state changes in one transaction, in order (ids increase in
+    /// slice order): a burst of changes — every monitor at start, or all of
+    /// them failing together — costs one commit, not one each. All or
+    /// nothing; fails as [`Store::append_monitor_event`] does.
+    pub async fn append_monitor_events(
+        &self,
+        events: &[MonitorEvent],
+    ) -> Result<Vec<MonitorEventRecord>> {
+        if let Some(bad) = events
             .iter()
+            .flat_map(|event| &event.locations)
             .find(|l| l.is_empty() || l.contains(','))
         {
             return Err(StoreError::InvalidInput(format!(
                 "location name `{bad}` is empty or contains a comma; location names are identifiers"
             )));
         }
-        let locations = event.locations.join(",");
-        self.run("append_monitor_event", async {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.run("append_monitor_events", async {
             let mut tx = self.begin_write(Some(PG_EVENTS_LOCK)).await?;
-            let row = sqlx::query(
-                "INSERT INTO monitor_events \
-                 (monitor_id, at_ms, from_state, to_state, reason, locations) \
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-            )
-            .bind(event.monitor.0)
-            .bind(event.at.as_millisecond())
-            .bind(event.from.as_str())
-            .bind(event.to.as_str())
-            .bind(event.reason.as_deref())
-            .bind(&locations)
-            .fetch_one(&mut *tx)
-            .await?;
-            let id = col(&row, "id")?;
+            let mut records = Vec::with_capacity(events.len());
+            for event in events {
+                let row = sqlx::query(
+                    "INSERT INTO monitor_events \
+                     (monitor_id, at_ms, from_state, to_state, reason, locations) \
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(event.monitor.0)
+                .bind(event.at.as_millisecond())
+                .bind(event.from.as_str())
+                .bind(event.to.as_str())
+                .bind(event.reason.as_deref())
+                .bind(event.locations.join(","))
+                .fetch_one(&mut *tx)
+                .await?;
+                records.push(MonitorEventRecord {
+                    id: col(&row, "id")?,
+                    event: event.clone(),
+                });
+            }
             tx.commit().await?;
-            Ok(MonitorEventRecord {
-                id,
-                event: event.clone(),
-            })
+            Ok(records)
         })
         .await
     }

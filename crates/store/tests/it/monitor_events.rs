@@ -11,6 +11,7 @@ use crate::t;
 
 both_backends!(
     events_are_ordered_and_resumable,
+    a_burst_of_events_is_one_all_or_nothing_append,
     current_states_survive_pruning
 );
 
@@ -112,6 +113,36 @@ async fn events_are_ordered_and_resumable(db: &TestDb) {
             .await,
         Err(StoreError::NotFound(_))
     ));
+    store.close().await;
+}
+
+async fn a_burst_of_events_is_one_all_or_nothing_append(db: &TestDb) {
+    use MonitorState::{Down, Unknown, Up};
+    let (store, a, b) = two_monitors(db).await;
+    let burst = [
+        event(a, 1_000, Unknown, Up),
+        event(b, 1_000, Unknown, Up),
+        event(a, 2_000, Up, Down),
+    ];
+    let records = store.append_monitor_events(&burst).await.unwrap();
+    assert_eq!(records.len(), 3);
+    assert!(
+        records.windows(2).all(|w| w[0].id < w[1].id),
+        "ids follow slice order"
+    );
+    assert_eq!(store.monitor_events_since(0, 10).await.unwrap(), records);
+    assert!(store.append_monitor_events(&[]).await.unwrap().is_empty());
+
+    // One unknown monitor fails the whole burst: nothing is half-written.
+    let mixed = [
+        event(b, 3_000, Up, Down),
+        event(MonitorId(9_999), 3_000, Up, Down),
+    ];
+    assert!(store.append_monitor_events(&mixed).await.is_err());
+    assert_eq!(
+        store.monitor_events_since(records[2].id, 10).await.unwrap(),
+        vec![]
+    );
     store.close().await;
 }
 
