@@ -100,12 +100,20 @@ pub struct StoreSettings {
     /// the catalog) or `postgres://…` for two or more instances. Relative
     /// sqlite paths are already made absolute.
     pub url: Setting,
+    /// `raw_retention`: how long raw check results are kept (default `7d`,
+    /// at least `1h`).
+    pub raw_retention: Duration,
+    /// `rollup_retention`: how long hour and day rollups and state history
+    /// are kept (default `400d`, at least `raw_retention`).
+    pub rollup_retention: Duration,
 }
 
 impl Default for StoreSettings {
     fn default() -> Self {
         Self {
             url: Setting::Plain("sqlite://shipshape.db".into()),
+            raw_retention: Duration::from_secs(7 * 86_400),
+            rollup_retention: Duration::from_secs(400 * 86_400),
         }
     }
 }

@@ -255,7 +255,10 @@ impl Writer {
                     None => break,
                 },
                 _ = flush.tick() => self.flush().await,
-                _ = prune.tick() => self.prune().await,
+                _ = prune.tick() => {
+                    let retention = retention(&catalog.borrow());
+                    self.prune(&retention).await;
+                }
             }
         }
         self.flush().await;
@@ -383,15 +386,20 @@ impl Writer {
         }
     }
 
-    async fn prune(&self) {
-        match self
-            .store
-            .prune(self.clock.now(), &Retention::default())
-            .await
-        {
+    /// Packs closed hours and deletes what `retention` no longer keeps.
+    async fn prune(&self, retention: &Retention) {
+        match self.store.prune(self.clock.now(), retention).await {
             Ok(report) => tracing::debug!(?report, "pruned old monitoring data"),
             Err(err) => tracing::warn!(error = %err, "could not prune old monitoring data"),
         }
+    }
+}
+
+/// The catalog's `[store]` retention.
+fn retention(catalog: &Catalog) -> Retention {
+    Retention {
+        raw: catalog.store.raw_retention,
+        rollups: catalog.store.rollup_retention,
     }
 }
 

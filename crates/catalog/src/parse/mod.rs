@@ -25,6 +25,7 @@ use monitor::monitor;
 
 const HTTP: &[&str] = &["http", "https"];
 const ONE_SECOND: Duration = Duration::from_secs(1);
+const ONE_HOUR: Duration = Duration::from_secs(3600);
 
 /// Reads the whole document.
 pub(crate) fn catalog(ctx: &mut Ctx, document: &Spanned<DeTable>, path: PathBuf) -> Catalog {
@@ -105,14 +106,31 @@ fn tls(ctx: &mut Ctx, t: &mut Table) -> Option<Tls> {
 }
 
 fn store(ctx: &mut Ctx, t: &mut Table) -> Option<StoreSettings> {
+    let defaults = StoreSettings::default();
     let url = t.opt(ctx, "url", store_url);
-    Some(url.map_or_else(|| default_store(ctx), |url| StoreSettings { url }))
+    let raw_retention = t
+        .opt(ctx, "raw_retention", |c, f| {
+            duration_at_least(c, f, ONE_HOUR)
+        })
+        .unwrap_or(defaults.raw_retention);
+    let rollup_retention = t
+        .opt(ctx, "rollup_retention", |c, f| {
+            duration_at_least(c, f, raw_retention)
+        })
+        .unwrap_or(defaults.rollup_retention.max(raw_retention));
+    let url = url.map_or_else(|| default_store(ctx).url, |url| url);
+    Some(StoreSettings {
+        url,
+        raw_retention,
+        rollup_retention,
+    })
 }
 
 fn default_store(ctx: &Ctx) -> StoreSettings {
     let file = crate::convert::absolute(&ctx.base_dir, "shipshape.db".as_ref());
     StoreSettings {
         url: Setting::Plain(format!("sqlite://{}", file.display())),
+        ..StoreSettings::default()
     }
 }
 

@@ -123,6 +123,20 @@ const CASES: &[Case] = &[
         words: &["duration `-5s` is negative"],
     },
     Case {
+        name: "raw retention too short",
+        source: "[store]\nraw_retention = \"30m\"\n",
+        line: 2,
+        col: 17,
+        words: &["`raw_retention` must be at least `1h`, found `30m`"],
+    },
+    Case {
+        name: "rollups kept less than raw results",
+        source: "[store]\nraw_retention = \"3d\"\nrollup_retention = \"2d\"\n",
+        line: 3,
+        col: 20,
+        words: &["`rollup_retention` must be at least `3d`, found `2d`"],
+    },
+    Case {
         name: "bad size",
         source: "[server]\nmax_body = \"1 TiB\"\n",
         line: 2,
