@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Makes sure the real servers and tools the test suite talks to are present
-# and running: PostgreSQL (database `test` on 127.0.0.1:5432) and Chromium
-# with ChromeDriver for the browser tests. Idempotent: does nothing when all
+# and running: PostgreSQL (database `test` on 127.0.0.1:5432), Redis
+# (127.0.0.1:6379) and MariaDB (127.0.0.1:3306, root without password,
+# database `test`) for the datastore probes, and Chromium with ChromeDriver
+# for the browser tests. Idempotent: does nothing when all
 # is in place. Installs with apt-get on Debian/Ubuntu; elsewhere it says what
 # to install and fails.
 set -euo pipefail
@@ -48,6 +50,25 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432; then
   echo "prepare-test-env: PostgreSQL is not reachable on 127.0.0.1:5432; start it, or set SHIPSHAPE_TEST_POSTGRES_URL" >&2
   exit 1
 fi
+# --- Redis and MariaDB (datastore probe tests) -------------------------------
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+wait_port() { for _ in $(seq 1 30); do port_open "$1" && return 0; sleep 1; done; return 1; }
+if ! port_open 6379; then
+  have redis-server || { echo "prepare-test-env: installing redis-server"; apt_install redis-server; }
+  echo "prepare-test-env: starting Redis on 127.0.0.1:6379"
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null
+  wait_port 6379 || { echo "prepare-test-env: Redis did not start on 127.0.0.1:6379" >&2; exit 1; }
+fi
+if ! port_open 3306; then
+  have mariadbd || { echo "prepare-test-env: installing mariadb-server"; apt_install mariadb-server; }
+  echo "prepare-test-env: starting MariaDB on 127.0.0.1:3306"
+  as_root start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
+  wait_port 3306 || { echo "prepare-test-env: MariaDB did not start on 127.0.0.1:3306" >&2; exit 1; }
+fi
+if have mariadb && ! mariadb -uroot -h127.0.0.1 -e 'select 1' test >/dev/null 2>&1; then
+  as_root mariadb -e "CREATE DATABASE IF NOT EXISTS test" >/dev/null 2>&1 || true
+fi
+
 url="${SHIPSHAPE_TEST_POSTGRES_URL:-$pg_url_default}"
 if ! psql "$url" -qtAc 'select 1' >/dev/null 2>&1; then
   # A fresh Debian install: password auth on TCP and no `test` database yet.
