@@ -118,7 +118,7 @@ fn store(ctx: &mut Ctx, t: &mut Table) -> Option<StoreSettings> {
             duration_at_least(c, f, raw_retention)
         })
         .unwrap_or(defaults.rollup_retention.max(raw_retention));
-    let url = url.map_or_else(|| default_store(ctx).url, |url| url);
+    let url = url.unwrap_or_else(|| default_store(ctx).url);
     Some(StoreSettings {
         url,
         raw_retention,

@@ -96,7 +96,10 @@ fn defaults_apply() {
     assert_eq!(catalog.server.max_body_bytes, 1 << 20);
     assert_eq!(catalog.server.request_timeout, Duration::from_secs(30));
     assert_eq!(catalog.store.raw_retention, Duration::from_secs(7 * 86_400));
-    assert_eq!(catalog.store.rollup_retention, Duration::from_secs(400 * 86_400));
+    assert_eq!(
+        catalog.store.rollup_retention,
+        Duration::from_secs(400 * 86_400)
+    );
     assert_eq!(
         catalog.store.url.value(),
         Some("sqlite:///srv/ops/shipshape.db")

@@ -8,6 +8,7 @@ mod auth;
 mod health;
 mod heartbeat;
 mod monitors;
+mod oncall;
 mod settings;
 mod ui;
 
@@ -52,6 +53,7 @@ fn all_routes(routes: Routes) -> Routes {
     let routes = auth::routes(routes);
     let routes = ui::routes(routes);
     let routes = monitors::routes(routes);
+    let routes = oncall::routes(routes);
     let routes = heartbeat::routes(routes);
     let routes = settings::routes(routes);
     api::routes(routes)

@@ -1,7 +1,7 @@
-//! The admin UI's read-only sections: Monitors, Services, Incidents,
-//! On-call, Status page and Readiness. Until their subsystems land, each shows
-//! a real empty state that says what to configure, with an example, plus what
-//! the catalog already knows.
+//! The admin UI's read-only sections: Services, Incidents, Status page and
+//! Readiness (Monitors and On-call have their own modules). Until their
+//! subsystems land, each shows a real empty state that says what to
+//! configure, with an example, plus what the catalog already knows.
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -24,7 +24,7 @@ struct Section {
     example: &'static str,
 }
 
-static SECTIONS: [Section; 4] = [
+static SECTIONS: [Section; 3] = [
     Section {
         path: "/incidents",
         nav: Nav::Incidents,
@@ -33,14 +33,6 @@ static SECTIONS: [Section; 4] = [
         explanation: "Incidents open when a monitor goes down or an alert arrives, and are routed to whoever is on call. \
                       Add monitors to your services and a route to an escalation so someone is paged.",
         example: "[[escalation]]\nid = \"default\"\nsteps = [{ notify = [\"schedule:primary\"] }]\n\n[[route]]\nescalation = \"default\"",
-    },
-    Section {
-        path: "/oncall",
-        nav: Nav::OnCall,
-        title: "On-call",
-        empty_heading: "No on-call schedules yet",
-        explanation: "Define who is on call in shipshape.toml with a [[schedule]] (people come from [[person]]), then reload with SIGHUP.",
-        example: "[[schedule]]\nid = \"primary\"\ntimezone = \"Europe/Berlin\"\nrotation = { members = [\"ada\", \"grace\"], every = \"1w\", handoff = \"monday 09:00\", start = \"2026-01-05\" }",
     },
     Section {
         path: "/status-page",

@@ -73,6 +73,11 @@ async fn route_table_classes_are_as_documented() {
         Access::Role(Role::Admin)
     );
     assert_eq!(class("GET", "/settings/audit"), Access::Role(Role::Admin));
+    assert_eq!(class("GET", "/oncall"), Access::Role(Role::Viewer));
+    assert_eq!(
+        class("GET", "/api/v1/people/{id}/calendar.ics"),
+        Access::Role(Role::Viewer)
+    );
 }
 
 #[tokio::test]

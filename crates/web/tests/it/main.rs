@@ -7,6 +7,7 @@ mod api;
 mod common;
 mod login;
 mod monitors;
+mod oncall;
 mod ops;
 mod settings;
 mod setup;
