@@ -1,8 +1,9 @@
 //! Alerting: turning monitor results into incidents and getting a human to
 //! look at them. The crate will hold incidents, flap damping, anomaly rules,
-//! on-call, routing and notifiers; this first slice holds on-call
-//! ([`oncall`]): who is on call when, from a catalog [`Schedule`], and the
-//! same timeline as an iCalendar feed.
+//! on-call, routing and notifiers; so far it holds on-call ([`oncall`]):
+//! who is on call when, from a catalog [`Schedule`], and the same timeline
+//! as an iCalendar feed; and flap damping ([`flap`]): weighted detection
+//! of a monitor that keeps changing state, so it pages once.
 //!
 //! What it must never do: IO of any kind (no store, no network, no files)
 //! or read the wall clock. Every function takes the times it needs, so a
@@ -13,4 +14,5 @@
 
 #![warn(missing_docs)]
 
+pub mod flap;
 pub mod oncall;
