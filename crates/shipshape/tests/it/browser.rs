@@ -188,7 +188,7 @@ fn chromium_logs_into_the_demo_and_sees_the_admin_shell() {
     let base = demo.base.clone();
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let (html, png, monitor) = runtime.block_on(async move {
+    let (html, png, monitor, oncall) = runtime.block_on(async move {
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),
@@ -240,9 +240,32 @@ fn chromium_logs_into_the_demo_and_sees_the_admin_shell() {
         let html = client.source().await.unwrap();
         let png = client.screenshot().await.unwrap();
         let monitor = monitor_page(&client, &base).await;
+        client.goto(&format!("{base}/oncall")).await.unwrap();
+        let oncall_html = client.source().await.unwrap();
+        let oncall_png = client.screenshot().await.unwrap();
+        let shift_rows = client
+            .find_all(Locator::Css("table tbody tr"))
+            .await
+            .unwrap()
+            .len();
         client.close().await.unwrap();
-        (html, png, monitor)
+        (html, png, monitor, (oncall_html, oncall_png, shift_rows))
     });
+    let (oncall_html, oncall_png, shift_rows) = oncall;
+    std::fs::write(artifacts_dir().join("oncall-page.png"), &oncall_png).unwrap();
+    assert!(oncall_png.starts_with(b"\x89PNG"));
+    assert!(
+        oncall_html.contains("benefits-primary") || oncall_html.contains("Benefits primary"),
+        "the demo's schedule is shown"
+    );
+    assert!(
+        oncall_html.contains("Alice Rivera") && oncall_html.contains("Bob Chen"),
+        "the next four weeks name both people of the weekly rotation"
+    );
+    assert!(
+        shift_rows >= 4,
+        "a table of the coming shifts, got {shift_rows} rows"
+    );
     let shot = artifacts_dir().join("admin-shell.png");
     std::fs::write(&shot, &png).unwrap();
     assert!(png.starts_with(b"\x89PNG"), "the screenshot is a PNG");

@@ -408,7 +408,13 @@ fn schedule_section(catalog: &Catalog, schedule: &Schedule, at: Timestamp) -> Ma
     let heading = format!("schedule-{}", schedule.id);
     html! {
         section aria-labelledby=(heading) {
-            h2 id=(heading) { (schedule.name) " " span class="muted" { code { (schedule.id) } " · " (zone_name(schedule)) } }
+            h2 id=(heading) {
+                (schedule.name) " "
+                span class="muted" {
+                    @if schedule.name != schedule.id { code { (schedule.id) } " · " }
+                    (zone_name(schedule))
+                }
+            }
             @match &current {
                 Some(shift) => p class="badge-line" {
                     "On call: " strong { (shift.person_name) }
