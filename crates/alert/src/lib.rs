@@ -3,7 +3,9 @@
 //! on-call, routing and notifiers; so far it holds on-call ([`oncall`]):
 //! who is on call when, from a catalog [`Schedule`], and the same timeline
 //! as an iCalendar feed; and flap damping ([`flap`]): weighted detection
-//! of a monitor that keeps changing state, so it pages once.
+//! of a monitor that keeps changing state, so it pages once; and anomaly
+//! detection ([`anomaly`]): a latency or error rate out of the band learned
+//! from its own hour-of-week history.
 //!
 //! What it must never do: IO of any kind (no store, no network, no files)
 //! or read the wall clock. Every function takes the times it needs, so a
@@ -14,5 +16,6 @@
 
 #![warn(missing_docs)]
 
+pub mod anomaly;
 pub mod flap;
 pub mod oncall;
