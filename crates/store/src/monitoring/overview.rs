@@ -5,16 +5,15 @@
 //! like the per-monitor reads do.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use jiff::Timestamp;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 use super::rollup::{Span, plan, width_s};
-use super::{HOUR_MS, LocationId, MonitorId, StoredResult, Uptime, floor_to, pack, packed};
+use super::{HOUR_MS, MonitorId, StoredResult, Uptime, floor_to, pack, packed, results};
 use crate::batch::{Placeholders, ROWS_PER_STATEMENT};
-use crate::store::{col, col_flag, col_time};
+use crate::store::col;
 use crate::{Backend, Result, Store, StoreError};
 
 impl Store {
@@ -280,7 +279,7 @@ async fn latest_of_chunk(
             query = query.bind(*monitor).bind(*at);
         }
         for row in query.fetch_all(&mut *conn).await? {
-            keep_newer(newest, hot_result(&row)?);
+            keep_newer(newest, results::result_from_row(&row)?);
         }
     }
 
@@ -372,31 +371,4 @@ async fn add_reasons(
         }
     }
     Ok(())
-}
-
-/// A hot `check_results` row joined with its failure reason.
-fn hot_result(row: &AnyRow) -> Result<StoredResult> {
-    let latency_ms: i64 = col(row, "latency_ms")?;
-    let latency_ms = u64::try_from(latency_ms).map_err(|_| {
-        StoreError::Corrupt(format!(
-            "column `latency_ms`: negative value `{latency_ms}`"
-        ))
-    })?;
-    let status_code = col::<Option<i64>>(row, "status_code")?
-        .map(|code| {
-            u16::try_from(code).map_err(|_| {
-                StoreError::Corrupt(format!("column `status_code`: `{code}` is not a status"))
-            })
-        })
-        .transpose()?;
-    let ok = col_flag(row, "ok")?;
-    Ok(StoredResult {
-        monitor: MonitorId(col(row, "monitor_id")?),
-        at: col_time(row, "at_ms")?,
-        latency: Duration::from_millis(latency_ms),
-        ok,
-        status_code,
-        location: LocationId(col(row, "location_id")?),
-        reason: if ok { None } else { col(row, "reason")? },
-    })
 }

@@ -408,7 +408,8 @@ async fn insert_failures(
     Ok(())
 }
 
-fn result_from_row(row: &AnyRow) -> Result<StoredResult> {
+/// A `check_results` row joined with its failure reason (`reason`).
+pub(super) fn result_from_row(row: &AnyRow) -> Result<StoredResult> {
     let latency_ms: i64 = col(row, "latency_ms")?;
     let latency_ms = u64::try_from(latency_ms).map_err(|_| {
         StoreError::Corrupt(format!(

@@ -45,6 +45,25 @@ mod setup;
 mod tokens;
 mod users;
 
+/// One minute, hour and day in milliseconds, for seeding results.
+const MINUTE: i64 = 60_000;
+const HOUR: i64 = 3_600_000;
+const DAY: i64 = 86_400_000;
+/// 2025-01-01T00:00:00Z: where seeded monitoring data starts.
+const T0: i64 = 1_735_689_600_000;
+
+/// Registers monitors `svc/m0` … `svc/m{n-1}`; their ids, in that order.
+async fn monitors(store: &shipshape_store::Store, n: usize) -> Vec<shipshape_store::MonitorId> {
+    let names: Vec<shipshape_store::MonitorName> = (0..n)
+        .map(|i| shipshape_store::MonitorName {
+            service: "svc".into(),
+            monitor: format!("m{i}"),
+        })
+        .collect();
+    let ids = store.register_monitors(&names, t(0)).await.unwrap();
+    names.iter().map(|name| ids[name]).collect()
+}
+
 /// The instant `ms` milliseconds after the epoch.
 fn t(ms: i64) -> Timestamp {
     Timestamp::from_millisecond(ms).expect("test time in range")

@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use shipshape_store::testing::TestDb;
 use shipshape_store::{
-    LocationId, MonitorId, MonitorName, PACK_GRACE, Resolution, Retention, Store, StoredResult,
+    LocationId, MonitorId, PACK_GRACE, Resolution, Retention, Store, StoredResult,
 };
 use sqlx::{Connection, Row};
 
-use crate::{Rng, t};
+use crate::{DAY, HOUR, MINUTE, Rng, T0, monitors, t};
 
 both_backends!(
     packing_changes_no_read,
@@ -20,23 +20,6 @@ both_backends!(
     packing_is_idempotent_and_concurrent,
     prune_deletes_old_packed_results,
 );
-
-const MINUTE: i64 = 60_000;
-const HOUR: i64 = 3_600_000;
-const DAY: i64 = 86_400_000;
-/// 2025-01-01T00:00:00Z.
-const T0: i64 = 1_735_689_600_000;
-
-async fn monitors(store: &Store, n: usize) -> Vec<MonitorId> {
-    let names: Vec<MonitorName> = (0..n)
-        .map(|i| MonitorName {
-            service: "svc".into(),
-            monitor: format!("m{i}"),
-        })
-        .collect();
-    let ids = store.register_monitors(&names, t(0)).await.unwrap();
-    names.iter().map(|name| ids[name]).collect()
-}
 
 fn result(monitor: MonitorId, at_ms: i64, location: i16, rng: &mut Rng) -> StoredResult {
     let ok = rng.below(100) >= 10;

@@ -8,11 +8,10 @@ use std::time::Duration;
 
 use shipshape_store::testing::TestDb;
 use shipshape_store::{
-    LocationId, MonitorEvent, MonitorId, MonitorName, MonitorState, Resolution, Store, StoreError,
-    StoredResult, Uptime,
+    LocationId, MonitorEvent, MonitorId, MonitorState, Resolution, StoreError, StoredResult, Uptime,
 };
 
-use crate::{Rng, t};
+use crate::{DAY, HOUR, MINUTE, Rng, T0, monitors, t};
 
 both_backends!(
     paging_never_skips_results_that_share_a_time,
@@ -21,23 +20,6 @@ both_backends!(
     hourly_series_of_many_monitors,
     pausing_records_a_state_event,
 );
-
-const MINUTE: i64 = 60_000;
-const HOUR: i64 = 3_600_000;
-const DAY: i64 = 86_400_000;
-/// 2025-01-01T00:00:00Z.
-const T0: i64 = 1_735_689_600_000;
-
-async fn monitors(store: &Store, n: usize) -> Vec<MonitorId> {
-    let names: Vec<MonitorName> = (0..n)
-        .map(|i| MonitorName {
-            service: "svc".into(),
-            monitor: format!("m{i}"),
-        })
-        .collect();
-    let ids = store.register_monitors(&names, t(0)).await.unwrap();
-    names.iter().map(|name| ids[name]).collect()
-}
 
 fn result(
     monitor: MonitorId,
