@@ -90,29 +90,15 @@ async fn ping(
             "unknown or revoked heartbeat token: copy the monitor's current ping URL",
         ));
     };
-    let reference = MonitorRef {
-        service: name.service.clone(),
-        monitor: name.monitor.clone(),
-    };
-    match state.catalog().monitor(&reference).map(|m| &m.kind) {
-        Some(MonitorKind::Heartbeat(_)) => {}
-        Some(_) => {
-            return Err(ApiError::conflict(format!(
-                "monitor `{reference}` is no longer a heartbeat monitor in the catalog"
-            )));
-        }
-        None => {
-            return Err(ApiError::not_found(format!(
-                "monitor `{reference}` is no longer in the catalog"
-            )));
-        }
-    }
+    // The token outlives catalog edits: the monitor must still be a heartbeat.
+    let name = heartbeat_monitor(&state, name.service, name.monitor)?;
     let Some(heartbeats) = &state.heartbeats else {
         return Err(ApiError::unavailable(
             "this instance does not run monitors; send the ping to one that does",
         ));
     };
     let ok = ping.ok;
+    let reference = format!("{}/{}", name.service, name.monitor);
     let key = MonitorKey::new(name.service, name.monitor);
     heartbeats
         .ping(key, ping)
@@ -125,7 +111,7 @@ async fn ping(
             HeartbeatError::NotHeartbeat(_) => ApiError::conflict(error.to_string()),
         })?;
     Ok(Json(Recorded {
-        monitor: reference.to_string(),
+        monitor: reference,
         recorded: if ok { "up" } else { "down" },
     }))
 }
