@@ -186,10 +186,7 @@ fn spawn_pause_filter(
                     }
                 },
             }
-            if tx
-                .send(Arc::new(without_paused(&current, &paused)))
-                .is_err()
-            {
+            if tx.send(without_paused(&current, &paused)).is_err() {
                 break;
             }
         }
@@ -197,12 +194,13 @@ fn spawn_pause_filter(
     rx
 }
 
-/// `catalog` without the monitors named in `paused`.
-fn without_paused(catalog: &Arc<Catalog>, paused: &HashSet<MonitorName>) -> Catalog {
-    let mut catalog = Catalog::clone(catalog);
+/// `catalog` without the monitors named in `paused` (the same catalog,
+/// not a copy, when none is paused).
+fn without_paused(catalog: &Arc<Catalog>, paused: &HashSet<MonitorName>) -> Arc<Catalog> {
     if paused.is_empty() {
-        return catalog;
+        return Arc::clone(catalog);
     }
+    let mut catalog = Catalog::clone(catalog);
     for service in &mut catalog.services {
         service.monitors.retain(|monitor| {
             !paused.contains(&MonitorName {
@@ -211,7 +209,7 @@ fn without_paused(catalog: &Arc<Catalog>, paused: &HashSet<MonitorName>) -> Cata
             })
         });
     }
-    catalog
+    Arc::new(catalog)
 }
 
 /// The real checkers, as the scheduler's [`Checker`].
