@@ -2,8 +2,9 @@
 # Makes sure the real servers and tools the test suite talks to are present
 # and running: PostgreSQL (database `test` on 127.0.0.1:5432), Redis
 # (127.0.0.1:6379) and MariaDB (127.0.0.1:3306, root without password,
-# database `test`) for the datastore probes, and Chromium with ChromeDriver
-# for the browser tests. Idempotent: does nothing when all
+# database `test`) for the datastore probes, Chromium with ChromeDriver
+# for the browser tests, and aiosmtpd and Prometheus for the alerting
+# end-to-end tests. Idempotent: does nothing when all
 # is in place. Installs with apt-get on Debian/Ubuntu; elsewhere it says what
 # to install and fails.
 set -euo pipefail
@@ -67,6 +68,20 @@ if ! port_open 3306; then
 fi
 if have mariadb && ! mariadb -uroot -h127.0.0.1 -e 'select 1' test >/dev/null 2>&1; then
   as_root mariadb -e "CREATE DATABASE IF NOT EXISTS test" >/dev/null 2>&1 || true
+fi
+
+# --- aiosmtpd and Prometheus (alerting end-to-end tests) --------------------
+# A real SMTP server receives pages by email; a real Prometheus server fires
+# a rule at Shipshape's Alertmanager endpoint.
+if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
+  echo "prepare-test-env: installing aiosmtpd (PyPI)"
+  python3 -m pip install --quiet --disable-pip-version-check aiosmtpd >/dev/null 2>&1 \
+    || python3 -m pip install --quiet --break-system-packages aiosmtpd >/dev/null 2>&1 \
+    || apt_install python3-aiosmtpd
+fi
+if ! have prometheus; then
+  echo "prepare-test-env: installing prometheus"
+  apt_install prometheus
 fi
 
 url="${SHIPSHAPE_TEST_POSTGRES_URL:-$pg_url_default}"

@@ -357,6 +357,11 @@ impl AnomalyDetector {
         }
     }
 
+    /// The band width this detector was made with.
+    pub fn sensitivity(&self) -> Sensitivity {
+        self.policy.sensitivity
+    }
+
     /// The learned baseline.
     pub fn baseline(&self) -> &Baseline {
         &self.baseline

@@ -16,6 +16,10 @@
 
 #![warn(missing_docs)]
 
+pub mod ack;
 pub mod anomaly;
+pub mod engine;
 pub mod flap;
+pub mod incoming;
 pub mod oncall;
+pub mod silence;

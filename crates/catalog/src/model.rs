@@ -22,6 +22,14 @@ pub struct Catalog {
     pub server: Server,
     /// `[store]`: where state is kept.
     pub store: StoreSettings,
+    /// `[alerting]`: how incidents open, resolve and page.
+    pub alerting: Alerting,
+    /// `[smtp]`: the mail server email notifications go through.
+    pub smtp: Option<Smtp>,
+    /// `[sms_gateway]`: how `type = "sms"` contacts are reached.
+    pub sms_gateway: Option<Gateway>,
+    /// `[voice_gateway]`: how `type = "phone"` contacts are reached.
+    pub voice_gateway: Option<Gateway>,
     /// `[[person]]`: everyone who can be paged or can sign in.
     pub people: Vec<Person>,
     /// `[[team]]`: groups of people that own services.
@@ -118,6 +126,81 @@ impl Default for StoreSettings {
     }
 }
 
+/// `[alerting]` settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alerting {
+    /// `resolve_after`: how long every alert of an incident must stay clear
+    /// before the incident resolves by itself (default `1m`); a failure
+    /// within that time joins the same incident without a new page.
+    pub resolve_after: Duration,
+    /// `auto_resolve`: whether recovery resolves an incident (default
+    /// `true`); `false` waits for a person to resolve it.
+    pub auto_resolve: bool,
+    /// `ack_link_ttl`: how long a one-click acknowledge link in a
+    /// notification stays valid (default `24h`, at least `5m`).
+    pub ack_link_ttl: Duration,
+}
+
+impl Default for Alerting {
+    fn default() -> Self {
+        Self {
+            resolve_after: Duration::from_secs(60),
+            auto_resolve: true,
+            ack_link_ttl: Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+/// `[smtp]`: the outgoing mail server.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Smtp {
+    /// `host`: the server's name.
+    pub host: String,
+    /// `port` (default 587 for `starttls`, 465 for `tls`, 25 for `none`).
+    pub port: u16,
+    /// `tls`: `"starttls"` (the default, required), `"tls"` (implicit) or
+    /// `"none"` (loopback relays only).
+    pub tls: SmtpTls,
+    /// `username`, if the server wants a login.
+    pub username: Option<Setting>,
+    /// `password` (a secret reference).
+    pub password: Option<Setting>,
+    /// `from`: the sender address.
+    pub from: String,
+    /// `ca`: PEM file of CA certificates trusted besides the public roots.
+    pub ca: Option<PathBuf>,
+}
+
+/// How the SMTP connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain text.
+    None,
+    /// `STARTTLS` after the greeting, required.
+    StartTls,
+    /// TLS from the first byte.
+    Tls,
+}
+
+/// `[sms_gateway]` / `[voice_gateway]`: an HTTP request template for a
+/// text-message or voice provider. `{{to}}`, `{{title}}`, `{{message}}`,
+/// `{{ack_url}}`, `{{incident_url}}`, `{{kind}}` and `{{key}}` are replaced in
+/// `url`, `headers` and `body`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gateway {
+    /// `url`: where to send the request.
+    pub url: Setting,
+    /// `method` (default `POST`).
+    pub method: String,
+    /// `headers`: extra request headers (values may be secrets).
+    pub headers: BTreeMap<String, Setting>,
+    /// `body`: the request body template.
+    pub body: String,
+    /// `content_type` (default `application/json`); chooses how values are
+    /// escaped in `body`.
+    pub content_type: String,
+}
+
 /// `[[person]]`: someone who can be paged or sign in.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Person {
@@ -170,6 +253,9 @@ pub enum Channel {
         token: Option<Setting>,
         /// `headers`: extra request headers.
         headers: BTreeMap<String, Setting>,
+        /// `secret`: signs each delivery with HMAC-SHA256
+        /// (`X-Shipshape-Signature`), if set.
+        secret: Option<Setting>,
     },
     /// `type = "slack"`: a Slack incoming webhook.
     Slack {
@@ -180,6 +266,9 @@ pub enum Channel {
     Pagerduty {
         /// `routing_key`: the integration key.
         routing_key: Setting,
+        /// `url`: the Events API v2 endpoint (default
+        /// `https://events.pagerduty.com/v2/enqueue`).
+        url: Setting,
     },
     /// `type = "pushover"`.
     Pushover {
@@ -293,6 +382,9 @@ pub struct Escalation {
     pub steps: Vec<EscalationStep>,
     /// `repeat`: how many times the whole list runs (default 1, at least 1).
     pub repeat: u32,
+    /// `repeat_after`: the pause between the last step of a round and the
+    /// first step of the next (default `5m`).
+    pub repeat_after: Duration,
 }
 
 /// One step of an escalation.
@@ -350,6 +442,24 @@ pub enum Severity {
     Warning,
     /// `critical`.
     Critical,
+}
+
+impl Severity {
+    /// The lowercase name: `critical`, `warning` or `info`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+
+    /// Parses a name produced by [`Severity::as_str`].
+    pub fn parse(name: &str) -> Option<Severity> {
+        [Severity::Critical, Severity::Warning, Severity::Info]
+            .into_iter()
+            .find(|s| s.as_str() == name)
+    }
 }
 
 /// `[[notifier]]`: a shared channel, e.g. a team's Slack room.
@@ -478,6 +588,29 @@ pub struct Monitor {
     pub quorum: Option<u32>,
     /// `locations`: where the check runs from (default: every instance).
     pub locations: Vec<String>,
+    /// `severity`, `labels` and `shadow`: how its alerts are routed.
+    pub alert: MonitorAlerting,
+}
+
+/// The alerting keys of a monitor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonitorAlerting {
+    /// `severity`: of the incidents it opens (default `"critical"`).
+    pub severity: Severity,
+    /// `labels`: extra labels routes and silences can match.
+    pub labels: BTreeMap<String, String>,
+    /// `shadow`: evaluated and recorded, never paging (default `false`).
+    pub shadow: bool,
+}
+
+impl Default for MonitorAlerting {
+    fn default() -> Self {
+        Self {
+            severity: Severity::Critical,
+            labels: BTreeMap::new(),
+            shadow: false,
+        }
+    }
 }
 
 /// What a monitor checks.

@@ -64,6 +64,17 @@ impl Catalog {
         for notifier in &mut self.notifiers {
             notifier.channel.settings_mut(&mut out);
         }
+        if let Some(smtp) = &mut self.smtp {
+            out.extend(smtp.username.as_mut());
+            out.extend(smtp.password.as_mut());
+        }
+        for gateway in [&mut self.sms_gateway, &mut self.voice_gateway]
+            .into_iter()
+            .flatten()
+        {
+            out.push(&mut gateway.url);
+            out.extend(gateway.headers.values_mut());
+        }
         for service in &mut self.services {
             out.extend(service.datastores.iter_mut().filter_map(|d| d.url.as_mut()));
             for monitor in &mut service.monitors {
@@ -113,13 +124,15 @@ impl Channel {
                 url,
                 token,
                 headers,
+                secret,
             } => {
                 out.push(url);
                 out.extend(token.as_mut());
+                out.extend(secret.as_mut());
                 out.extend(headers.values_mut());
             }
             Channel::Slack { url } => out.push(url),
-            Channel::Pagerduty { routing_key } => out.push(routing_key),
+            Channel::Pagerduty { routing_key, url } => out.extend([routing_key, url]),
             Channel::Pushover { user, token } => out.extend([user, token]),
         }
     }

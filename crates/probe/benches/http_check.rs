@@ -116,6 +116,7 @@ fn monitor(url: String) -> Monitor {
         anomaly: None,
         quorum: None,
         locations: Vec::new(),
+        alert: Default::default(),
     }
 }
 

@@ -1,13 +1,15 @@
 //! Wires the probe engine to the store: runs the scheduler with the real
-//! checkers, writes results in batches, records state changes, and prunes
-//! old data. Glue only; the logic lives in `shipshape-probe` and
-//! `shipshape-store`.
+//! checkers, writes results in batches, records state changes, feeds the
+//! alert evaluator and stores its signals (waking the paging engine), and
+//! prunes old data. Glue only; the logic lives in `shipshape-probe`,
+//! `shipshape-alert` and `shipshape-store`.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use shipshape_alert::engine::{AlertSignal, Evaluator, EvaluatorPolicy, Health, SignalState};
 use shipshape_catalog::Catalog;
 use shipshape_clock::SharedClock;
 use shipshape_probe::check::{CheckerOptions, Checkers};
@@ -21,7 +23,7 @@ use shipshape_store::{
     StoredResult,
 };
 use shipshape_web::MonitorMetrics;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
 
 /// Results are written at least this often.
@@ -45,6 +47,7 @@ impl Monitoring {
         clock: SharedClock,
         location: String,
         metrics: MonitorMetrics,
+        pager: Arc<Notify>,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<Monitoring> {
         let probe_ca = catalog.borrow().server.probe_ca.clone();
@@ -57,6 +60,7 @@ impl Monitoring {
             .context("the store did not register this probe location")?;
         let mut config = ProbeConfig::new(location);
         config.restored = restored_states(&store).await;
+        let evaluator = evaluator(&catalog.borrow(), &config.restored, &store, clock.now()).await;
         let (sink, events) = mpsc::channel(4_096);
         let unpaused = spawn_pause_filter(catalog.clone(), store.clone());
         let probe = start_probe_service(
@@ -79,6 +83,9 @@ impl Monitoring {
                 ids: HashMap::new(),
                 changes: Vec::new(),
                 pending: Vec::new(),
+                evaluator,
+                signals: Vec::new(),
+                pager,
             }
             .run(events, catalog),
         );
@@ -112,6 +119,46 @@ fn checker_options(probe_ca: Option<&std::path::Path>) -> Result<CheckerOptions>
             path.display()
         )
     })
+}
+
+/// The alert evaluator, taking up each monitor's restored state and the
+/// condition its signal was last stored in, so a restart re-sends nothing.
+async fn evaluator(
+    catalog: &Catalog,
+    restored: &HashMap<MonitorKey, ProbeState>,
+    store: &Store,
+    now: jiff::Timestamp,
+) -> Evaluator {
+    let mut evaluator = Evaluator::new(EvaluatorPolicy::default());
+    evaluator.set_catalog(catalog, now);
+    let stored: HashMap<String, SignalState> = match store.active_alerts(now).await {
+        Ok(alerts) => alerts
+            .into_iter()
+            .map(|a| {
+                let signal = shipshape_pager::from_record(a);
+                (signal.key, signal.state)
+            })
+            .collect(),
+        Err(err) => {
+            tracing::warn!(error = %err, "could not read stored alert signals");
+            HashMap::new()
+        }
+    };
+    for (key, state) in restored {
+        let alert_key = shipshape_alert::engine::MonitorKey::new(&key.service, &key.monitor);
+        let health = match state {
+            ProbeState::Down => Health::Down,
+            ProbeState::Degraded => Health::Degraded,
+            ProbeState::Up => Health::Up,
+            _ => Health::Unknown,
+        };
+        let emitted = stored
+            .get(&alert_key.signal_key())
+            .copied()
+            .unwrap_or(SignalState::Ok);
+        evaluator.restore(&alert_key, health, None, now, Some(emitted));
+    }
+    evaluator
 }
 
 /// How often the store is asked which monitors operators paused.
@@ -234,6 +281,12 @@ struct Writer {
     /// State changes waiting for the next flush.
     changes: Vec<MonitorEvent>,
     pending: Vec<StoredResult>,
+    /// Turns results and state changes into alert signals.
+    evaluator: Evaluator,
+    /// Signals waiting for the next flush.
+    signals: Vec<AlertSignal>,
+    /// Poked when signals are stored.
+    pager: Arc<Notify>,
 }
 
 impl Writer {
@@ -267,6 +320,13 @@ impl Writer {
             ProbeEvent::Result { key, result, .. } => {
                 self.metrics
                     .observe(&key.service, &key.monitor, result.is_up(), result.duration);
+                let signals = self.evaluator.observe_result(
+                    &alert_key(&key),
+                    result.started_at,
+                    result.is_up(),
+                    Some(result.duration.as_secs_f64() * 1000.0),
+                );
+                self.signals.extend(signals);
                 if let Some(&id) = self.ids.get(&key) {
                     self.pending.push(stored(id, self.location, &result));
                     if self.pending.len() >= FLUSH_AT {
@@ -276,6 +336,8 @@ impl Writer {
             }
             ProbeEvent::StateChange(change) => self.record_change(change).await,
             ProbeEvent::Reloaded(diff) => {
+                self.evaluator
+                    .set_catalog(&catalog.borrow(), self.clock.now());
                 for key in &diff.removed {
                     self.metrics.forget(&key.service, &key.monitor);
                 }
@@ -323,6 +385,12 @@ impl Writer {
     /// (one commit for all the changes of a second: at start, or when every
     /// monitor fails at once, thousands arrive together).
     async fn record_change(&mut self, change: StateChange) {
+        let signal = self.evaluator.observe_state(
+            &alert_key(&change.key),
+            change.at,
+            health(change.to),
+            change.reason.as_deref(),
+        );
         let Some(&monitor) = self.ids.get(&change.key) else {
             return;
         };
@@ -334,14 +402,38 @@ impl Writer {
             reason: change.reason,
             locations: change.locations,
         });
-        if self.changes.len() >= FLUSH_AT {
+        if let Some(signal) = signal {
+            // A page is waiting on this: write it now, not at the next tick.
+            self.signals.push(signal);
+            self.flush_changes().await;
+            self.flush_signals().await;
+        } else if self.changes.len() >= FLUSH_AT {
             self.flush().await;
+        }
+    }
+
+    /// Stores the waiting alert signals and wakes the paging engine.
+    async fn flush_signals(&mut self) {
+        if self.signals.is_empty() {
+            return;
+        }
+        match shipshape_pager::record_signals(&self.store, &self.signals, self.clock.now()).await {
+            Ok(()) => {
+                self.signals.clear();
+                self.pager.notify_one();
+            }
+            Err(err) => {
+                tracing::error!(error = %err, waiting = self.signals.len(), "could not store alert signals; will retry");
+                let excess = self.signals.len().saturating_sub(FLUSH_AT);
+                self.signals.drain(..excess);
+            }
         }
     }
 
     /// Writes the queued state changes, then the queued results.
     async fn flush(&mut self) {
         self.flush_changes().await;
+        self.flush_signals().await;
         if self.pending.is_empty() {
             return;
         }
@@ -422,5 +514,21 @@ fn state(state: ProbeState) -> MonitorState {
         ProbeState::Down => MonitorState::Down,
         ProbeState::Degraded => MonitorState::Degraded,
         ProbeState::Paused => MonitorState::Paused,
+    }
+}
+
+/// The alert engine's name of a probe monitor key.
+fn alert_key(key: &MonitorKey) -> shipshape_alert::engine::MonitorKey {
+    shipshape_alert::engine::MonitorKey::new(&key.service, &key.monitor)
+}
+
+/// The probe's state, as the alert evaluator sees it.
+fn health(state: ProbeState) -> Health {
+    match state {
+        ProbeState::Up => Health::Up,
+        ProbeState::Down => Health::Down,
+        ProbeState::Degraded => Health::Degraded,
+        ProbeState::Paused => Health::Paused,
+        ProbeState::Unknown => Health::Unknown,
     }
 }

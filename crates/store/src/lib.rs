@@ -15,9 +15,13 @@
 //! written once with `$N` placeholders for both backends; `batch.rs` builds
 //! multi-row statements. `monitoring/` keeps check results, their hour and
 //! day rollups ([`LatencySketch`]), retention ([`Store::prune`]) and
-//! monitor state changes ([`MonitorEvent`]). With the cargo feature
-//! `testing`, the `testing` module provides throwaway databases for tests.
+//! monitor state changes ([`MonitorEvent`]). `alerting/` keeps alert
+//! conditions ([`AlertRecord`]), incidents ([`Incident`]) with their alerts
+//! and timeline, escalation progress, the notification outbox
+//! ([`OutboxMessage`]) and server keys. With the cargo feature `testing`,
+//! the `testing` module provides throwaway databases for tests.
 
+mod alerting;
 mod audit;
 mod auth;
 mod batch;
@@ -31,6 +35,11 @@ pub mod testing;
 mod tokens;
 mod url;
 
+pub use alerting::{
+    AlertRecord, AlertState, DeliveryOutcome, EscalationRecord, EscalationState, Incident,
+    IncidentAlert, IncidentFilter, IncidentStatus, NewEscalation, NewIncident, NewIncidentAlert,
+    NewOutboxMessage, NewTimelineEntry, OutboxMessage, OutboxState, TimelineEntry,
+};
 pub use error::StoreError;
 pub use heartbeats::HeartbeatToken;
 pub use monitoring::{

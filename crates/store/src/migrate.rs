@@ -66,6 +66,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_packed_results.sql"),
         postgres: include_str!("../migrations/postgres/0004_packed_results.sql"),
     },
+    Migration {
+        version: 5,
+        name: "alerting",
+        sqlite: include_str!("../migrations/sqlite/0005_alerting.sql"),
+        postgres: include_str!("../migrations/postgres/0005_alerting.sql"),
+    },
 ];
 
 /// The key of the PostgreSQL advisory lock held while migrating

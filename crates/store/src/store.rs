@@ -347,12 +347,25 @@ async fn configure_sqlite(conn: &mut AnyConnection, busy_timeout: Duration) -> R
     sqlx::raw_sql(AssertSqlSafe(busy))
         .execute(&mut *conn)
         .await?;
-    let mode: String = col(
-        &sqlx::query("PRAGMA journal_mode = WAL")
+    // Switching to WAL needs a moment alone with the file; SQLite answers
+    // BUSY at once (without waiting on the busy timeout) when another
+    // connection opens the new file at the same time, so retry a while.
+    let deadline = tokio::time::Instant::now() + busy_timeout;
+    let row = loop {
+        match sqlx::query("PRAGMA journal_mode = WAL")
             .fetch_one(&mut *conn)
-            .await?,
-        "journal_mode",
-    )?;
+            .await
+        {
+            Err(sqlx::Error::Database(db))
+                if is_sqlite_busy(db.code().as_deref())
+                    && tokio::time::Instant::now() < deadline =>
+            {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            other => break other?,
+        }
+    };
+    let mode: String = col(&row, "journal_mode")?;
     if !mode.eq_ignore_ascii_case("wal") {
         tracing::warn!(journal_mode = %mode, "SQLite refused WAL mode; concurrent readers will block on writers");
     }
@@ -360,6 +373,13 @@ async fn configure_sqlite(conn: &mut AnyConnection, busy_timeout: Duration) -> R
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// Whether an SQLite error code is SQLITE_BUSY or SQLITE_LOCKED (or one of
+/// their extended codes).
+fn is_sqlite_busy(code: Option<&str>) -> bool {
+    code.and_then(|c| c.parse::<i32>().ok())
+        .is_some_and(|c| matches!(c & 0xff, 5 | 6))
 }
 
 /// Makes the server give up on a statement when the client would: a query

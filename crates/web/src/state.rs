@@ -1,13 +1,15 @@
 //! [`AppState`]: what every handler can reach — the store, the latest
-//! catalog, the clock, the web settings, metrics and build information.
+//! catalog, the clock, the web settings, metrics and build information,
+//! and the hooks into alerting: the paging engine's waker and the
+//! acknowledge-link key.
 
 use std::sync::Arc;
 
 use shipshape_catalog::Catalog;
 use shipshape_clock::SharedClock;
 use shipshape_probe::schedule::Heartbeats;
-use shipshape_store::Store;
-use tokio::sync::watch;
+use shipshape_store::{Store, StoreError};
+use tokio::sync::{Notify, OnceCell, watch};
 
 use crate::config::WebConfig;
 use crate::metrics::Metrics;
@@ -40,6 +42,27 @@ pub struct AppState {
     /// Where heartbeat pings go: this instance's probe service, when it
     /// runs one (set with [`AppState::with_heartbeats`]).
     pub heartbeats: Option<Heartbeats>,
+    /// Pokes the paging engine after signals are stored or an incident is
+    /// acknowledged or resolved, so its next pass runs at once (set with
+    /// [`AppState::with_pager`]). Without it, the engine's own tick picks
+    /// the change up.
+    pub pager: Option<Arc<Notify>>,
+    /// The acknowledge-link key, read from the store on first use.
+    ack_key: Arc<AckKey>,
+}
+
+/// The cached acknowledge-link key; its `Debug` never shows the secret.
+#[derive(Default)]
+struct AckKey(OnceCell<Vec<u8>>);
+
+impl std::fmt::Debug for AckKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.initialized() {
+            "AckKey(loaded)"
+        } else {
+            "AckKey(not loaded)"
+        })
+    }
 }
 
 impl AppState {
@@ -61,7 +84,33 @@ impl AppState {
             metrics,
             build,
             heartbeats: None,
+            pager: None,
+            ack_key: Arc::default(),
         }
+    }
+
+    /// Wakes the paging engine with `waker` (`Pager::waker`) whenever this
+    /// server stores alert signals or changes an incident.
+    pub fn with_pager(mut self, waker: Arc<Notify>) -> Self {
+        self.pager = Some(waker);
+        self
+    }
+
+    /// Asks the paging engine, if any, to run a pass now.
+    pub(crate) fn wake_pager(&self) {
+        if let Some(waker) = &self.pager {
+            waker.notify_one();
+        }
+    }
+
+    /// The key that signs acknowledge links (`shipshape_pager::ACK_KEY`),
+    /// read from the store once and kept.
+    pub(crate) async fn ack_key(&self) -> Result<&[u8], StoreError> {
+        self.ack_key
+            .0
+            .get_or_try_init(|| self.store.server_key(shipshape_pager::ACK_KEY))
+            .await
+            .map(Vec::as_slice)
     }
 
     /// Delivers heartbeat pings to `heartbeats`.

@@ -1,5 +1,9 @@
 //! On-call resolution against schedules written as catalog TOML.
 
+mod engine;
+mod incoming;
+mod silence;
+
 use std::path::Path;
 
 use jiff::Timestamp;

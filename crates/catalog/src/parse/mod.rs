@@ -13,8 +13,8 @@ use toml::de::DeTable;
 
 use crate::convert::{
     Pem, boolean, choice, cidr, count, date, datetime, duration, duration_at_least, handoff,
-    one_of, path, pem_file, percent, positive, setting, setting_map, size, socket_addr, store_url,
-    string, string_map, text, timezone, url, url_setting,
+    one_of, path, pem_file, percent, port, positive, setting, setting_map, size, socket_addr,
+    store_url, string, string_map, text, timezone, url, url_setting,
 };
 use crate::model::*;
 use crate::reader::{Ctx, Field, Table};
@@ -26,16 +26,32 @@ use monitor::monitor;
 const HTTP: &[&str] = &["http", "https"];
 const ONE_SECOND: Duration = Duration::from_secs(1);
 const ONE_HOUR: Duration = Duration::from_secs(3600);
+/// Where PagerDuty takes Events API v2 events.
+const PAGERDUTY_EVENTS_URL: &str = "https://events.pagerduty.com/v2/enqueue";
 
 /// Reads the whole document.
 pub(crate) fn catalog(ctx: &mut Ctx, document: &Spanned<DeTable>, path: PathBuf) -> Catalog {
     let mut root = Table::root(document);
     let server = root.opt(ctx, "server", |c, f| f.with_table(c, "server", server));
     let store = root.opt(ctx, "store", |c, f| f.with_table(c, "store", store));
+    let alerting = root.opt(ctx, "alerting", |c, f| {
+        f.with_table(c, "alerting", alerting)
+    });
+    let smtp = root.opt(ctx, "smtp", |c, f| f.with_table(c, "smtp", smtp));
+    let sms_gateway = root.opt(ctx, "sms_gateway", |c, f| {
+        f.with_table(c, "sms_gateway", gateway)
+    });
+    let voice_gateway = root.opt(ctx, "voice_gateway", |c, f| {
+        f.with_table(c, "voice_gateway", gateway)
+    });
     let catalog = Catalog {
         path,
         server: server.unwrap_or_default(),
         store: store.unwrap_or_else(|| default_store(ctx)),
+        alerting: alerting.unwrap_or_default(),
+        smtp,
+        sms_gateway,
+        voice_gateway,
         people: tables(ctx, &mut root, "person", person),
         teams: tables(ctx, &mut root, "team", team),
         schedules: tables(ctx, &mut root, "schedule", schedule),
@@ -134,6 +150,95 @@ fn default_store(ctx: &Ctx) -> StoreSettings {
     }
 }
 
+fn alerting(ctx: &mut Ctx, t: &mut Table) -> Option<Alerting> {
+    let defaults = Alerting::default();
+    Some(Alerting {
+        resolve_after: t
+            .opt(ctx, "resolve_after", duration)
+            .unwrap_or(defaults.resolve_after),
+        auto_resolve: t
+            .opt(ctx, "auto_resolve", boolean)
+            .unwrap_or(defaults.auto_resolve),
+        ack_link_ttl: t
+            .opt(ctx, "ack_link_ttl", |c, f| {
+                duration_at_least(c, f, Duration::from_secs(300))
+            })
+            .unwrap_or(defaults.ack_link_ttl),
+    })
+}
+
+fn smtp(ctx: &mut Ctx, t: &mut Table) -> Option<Smtp> {
+    let host = t.req(ctx, "host", text);
+    let tls = t
+        .opt(ctx, "tls", |c, f| {
+            choice(
+                c,
+                f,
+                &[
+                    ("starttls", SmtpTls::StartTls),
+                    ("tls", SmtpTls::Tls),
+                    ("none", SmtpTls::None),
+                ],
+            )
+        })
+        .unwrap_or(SmtpTls::StartTls);
+    let port = t.opt(ctx, "port", port).unwrap_or(match tls {
+        SmtpTls::StartTls => 587,
+        SmtpTls::Tls => 465,
+        SmtpTls::None => 25,
+    });
+    let username = t.opt(ctx, "username", setting);
+    let password = t.opt(ctx, "password", setting);
+    let from = t.req(ctx, "from", email_address);
+    let ca = t.opt(ctx, "ca", |c, f| pem_file(c, f, Pem::Certificate));
+    Some(Smtp {
+        host: host?,
+        port,
+        tls,
+        username,
+        password,
+        from: from?,
+        ca,
+    })
+}
+
+/// An address such as `ops@example.gov` or `Shipshape <ops@example.gov>`.
+fn email_address(ctx: &mut Ctx, field: Field) -> Option<String> {
+    let value = text(ctx, field)?;
+    let address = value
+        .rsplit_once('<')
+        .map_or(value.as_str(), |(_, rest)| rest.trim_end_matches('>'));
+    match address.split_once('@') {
+        Some((local, domain)) if !local.is_empty() && domain.contains('.') => Some(value),
+        _ => field.invalid(
+            ctx,
+            format!("`{value}` is not an email address"),
+            Some("write e.g. `\"Shipshape <ops@example.gov>\"`"),
+        ),
+    }
+}
+
+fn gateway(ctx: &mut Ctx, t: &mut Table) -> Option<Gateway> {
+    let url = t.req(ctx, "url", |c, f| url_setting(c, f, HTTP));
+    let method = t
+        .opt(ctx, "method", |c, f| {
+            one_of(c, f, &["POST", "PUT", "GET"]).map(str::to_owned)
+        })
+        .unwrap_or_else(|| "POST".into());
+    let headers = t.opt(ctx, "headers", setting_map).unwrap_or_default();
+    let body = t.opt(ctx, "body", string).unwrap_or_default();
+    let content_type = t
+        .opt(ctx, "content_type", text)
+        .unwrap_or_else(|| "application/json".into());
+    Some(Gateway {
+        url: url?,
+        method,
+        headers,
+        body,
+        content_type,
+    })
+}
+
 fn person(ctx: &mut Ctx, t: &mut Table) -> Option<Person> {
     let id = t.req(ctx, "id", |c, f| define(c, f, Ns::Person, None));
     let name = t.opt(ctx, "name", text);
@@ -182,18 +287,25 @@ fn channel(ctx: &mut Ctx, t: &mut Table) -> Option<Channel> {
             let url = t.req(ctx, "url", |c, f| url_setting(c, f, HTTP));
             let token = t.opt(ctx, "token", setting);
             let headers = t.opt(ctx, "headers", setting_map).unwrap_or_default();
+            let secret = t.opt(ctx, "secret", setting);
             Channel::Webhook {
                 url: url?,
                 token,
                 headers,
+                secret,
             }
         }
         "slack" => Channel::Slack {
             url: t.req(ctx, "url", |c, f| url_setting(c, f, HTTP))?,
         },
-        "pagerduty" => Channel::Pagerduty {
-            routing_key: t.req(ctx, "routing_key", setting)?,
-        },
+        "pagerduty" => {
+            let routing_key = t.req(ctx, "routing_key", setting);
+            let url = t.opt(ctx, "url", |c, f| url_setting(c, f, HTTP));
+            Channel::Pagerduty {
+                routing_key: routing_key?,
+                url: url.unwrap_or_else(|| Setting::Plain(PAGERDUTY_EVENTS_URL.into())),
+            }
+        }
         "pushover" => {
             let user = t.req(ctx, "user", setting);
             let token = t.req(ctx, "token", setting);
@@ -336,10 +448,14 @@ fn escalation(ctx: &mut Ctx, t: &mut Table) -> Option<Escalation> {
         )
     });
     let repeat = t.opt(ctx, "repeat", positive);
+    let repeat_after = t.opt(ctx, "repeat_after", |c, f| {
+        duration_at_least(c, f, Duration::from_secs(60))
+    });
     Some(Escalation {
         id: id?,
         steps: steps?,
         repeat: repeat.unwrap_or(1),
+        repeat_after: repeat_after.unwrap_or(Duration::from_secs(300)),
     })
 }
 
@@ -404,19 +520,22 @@ fn route_match(ctx: &mut Ctx, t: &mut Table) -> Option<RouteMatch> {
     Some(RouteMatch {
         component: t.opt(ctx, "component", |c, f| refer(c, f, Ns::Component, scope)),
         service,
-        severity: t.opt(ctx, "severity", |c, f| {
-            choice(
-                c,
-                f,
-                &[
-                    ("critical", Severity::Critical),
-                    ("warning", Severity::Warning),
-                    ("info", Severity::Info),
-                ],
-            )
-        }),
+        severity: t.opt(ctx, "severity", severity),
         labels: t.opt(ctx, "labels", string_map).unwrap_or_default(),
     })
+}
+
+/// `"critical"`, `"warning"` or `"info"`.
+fn severity(ctx: &mut Ctx, field: Field) -> Option<Severity> {
+    choice(
+        ctx,
+        field,
+        &[
+            ("critical", Severity::Critical),
+            ("warning", Severity::Warning),
+            ("info", Severity::Info),
+        ],
+    )
 }
 
 fn notifier(ctx: &mut Ctx, t: &mut Table) -> Option<Notifier> {

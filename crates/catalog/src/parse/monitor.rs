@@ -5,11 +5,11 @@
 use std::ops::Range;
 use std::time::Duration;
 
-use super::{HTTP, ONE_SECOND, datastore_kind, datastore_url, refer};
+use super::{HTTP, ONE_SECOND, datastore_kind, datastore_url, refer, severity};
 use crate::convert::Pem;
 use crate::convert::{
     boolean, choice, count, duration, duration_at_least, expectation, ip_with_port, one_of,
-    pem_file, port, positive, setting, setting_map, string, text, url_setting,
+    pem_file, port, positive, setting, setting_map, string, string_map, text, url_setting,
 };
 use crate::model::*;
 use crate::reader::{Ctx, Field, Table};
@@ -53,6 +53,14 @@ pub(super) fn monitor(
     let anomaly = t.opt(ctx, "anomaly", |c, f| f.with_table(c, "anomaly", anomaly));
     let locations = t.list(ctx, "locations", text);
     let quorum = t.opt(ctx, "quorum", positive);
+    let defaults = MonitorAlerting::default();
+    let alert = MonitorAlerting {
+        severity: t
+            .opt(ctx, "severity", severity)
+            .unwrap_or(defaults.severity),
+        labels: t.opt(ctx, "labels", string_map).unwrap_or_default(),
+        shadow: t.opt(ctx, "shadow", boolean).unwrap_or(defaults.shadow),
+    };
 
     if let Some(quorum) = quorum.filter(|q| *q as usize > locations.len()) {
         ctx.error(
@@ -109,6 +117,7 @@ pub(super) fn monitor(
         anomaly,
         quorum,
         locations,
+        alert,
     })
 }
 

@@ -191,6 +191,7 @@ pub(crate) mod tests {
             anomaly: None,
             quorum: None,
             locations: Vec::new(),
+            alert: Default::default(),
         }
     }
 

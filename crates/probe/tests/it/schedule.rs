@@ -184,6 +184,7 @@ fn tcp(id: &str, host: &str, every: f64, timeout: f64) -> Monitor {
         anomaly: None,
         quorum: None,
         locations: Vec::new(),
+        alert: Default::default(),
     }
 }
 

@@ -45,6 +45,7 @@ pub fn monitor(kind: MonitorKind, timeout: Duration, expect: &[&str]) -> Monitor
         anomaly: None,
         quorum: None,
         locations: Vec::new(),
+        alert: Default::default(),
     }
 }
 

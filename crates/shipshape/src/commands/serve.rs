@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use shipshape_catalog::Catalog;
 use shipshape_clock::SystemClock;
+use shipshape_pager::Pager;
 use shipshape_store::Store;
 use shipshape_web::{AppState, BuildInfo, TlsFiles, WebConfig, auth};
 use tokio::sync::watch;
@@ -99,19 +100,32 @@ pub async fn serve(
         web_config,
         build_info(),
     );
+    let pager = Pager::new(
+        store.clone(),
+        clock.clone(),
+        catalog_rx.clone(),
+        Some(base.clone()),
+    )
+    .await?;
+    let pager_waker = pager.waker();
     let monitoring = Monitoring::start(
         catalog_rx,
         store.clone(),
         clock,
         location,
         state.metrics.monitors().clone(),
+        pager_waker.clone(),
         stopped(stop_rx.clone()),
     )
     .await?;
-    let state = state.with_heartbeats(monitoring.heartbeats());
+    let paging = pager.spawn(stopped(stop_rx.clone()));
+    let state = state
+        .with_heartbeats(monitoring.heartbeats())
+        .with_pager(pager_waker);
     let result = shipshape_web::launch(state, listener, tls, stopped(stop_rx)).await;
     reloader.abort();
     monitoring.join().await;
+    let _ = paging.await;
     tokio::time::timeout(Duration::from_secs(10), store.close())
         .await
         .ok();

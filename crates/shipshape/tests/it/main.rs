@@ -2,6 +2,7 @@
 //! processes, real ports, real SQLite files, headless Chromium.
 
 mod access;
+mod alerting;
 mod browser;
 mod cli;
 mod monitoring;

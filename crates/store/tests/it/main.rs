@@ -32,6 +32,7 @@ macro_rules! both_backends {
     };
 }
 
+mod alerting;
 mod audit;
 mod heartbeats;
 mod lifecycle;

@@ -201,4 +201,13 @@ td.reason, .reason { word-break:break-word; }
 p.empty { color:var(--muted); border:1px dashed var(--line); border-radius:6px; padding:.75rem 1rem; }
 .visually-hidden { position:absolute; width:1px; height:1px; overflow:hidden; clip:rect(0 0 0 0); white-space:nowrap; }
 code.secret { font-size:1.1em; word-break:break-all; }
+.status-open { color:var(--bad); }
+.status-acknowledged { color:#9a6700; }
+.status-resolved { color:var(--good); }
+.sev-critical { color:var(--bad); font-weight:600; }
+.tag { display:inline-block; font-size:.8em; padding:0 .45rem; border:1px solid var(--muted); border-radius:.8rem; color:var(--muted); }
+.delivery-failed { color:var(--bad); }
+.delivery-delivered { color:var(--good); }
+textarea { font:inherit; width:100%; padding:.4rem; border:1px solid var(--muted); border-radius:4px; }
+.actions { display:flex; gap:.5rem; margin:1rem 0; }
 "#;

@@ -93,6 +93,20 @@ pub(crate) fn error_page(status: StatusCode, body: &ErrorBody) -> Markup {
     )
 }
 
+/// A span for people: `45 s`, `12 min`, `3 h 5 min`, `2 d 4 h`.
+pub(crate) fn span_label(span: jiff::SignedDuration) -> String {
+    let secs = span.as_secs().max(0);
+    let (d, h, m) = (secs / 86_400, secs % 86_400 / 3_600, secs % 3_600 / 60);
+    match (d, h, m) {
+        (0, 0, 0) => format!("{secs} s"),
+        (0, 0, m) => format!("{m} min"),
+        (0, h, 0) => format!("{h} h"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (d, 0, _) => format!("{d} d"),
+        (d, h, _) => format!("{d} d {h} h"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

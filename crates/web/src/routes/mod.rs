@@ -3,10 +3,12 @@
 //! catching, the request timeout, the unclassified-route guard, the body
 //! limit).
 
+mod alerts;
 mod api;
 mod auth;
 mod health;
 mod heartbeat;
+mod incidents;
 mod monitors;
 mod oncall;
 mod settings;
@@ -53,6 +55,8 @@ fn all_routes(routes: Routes) -> Routes {
     let routes = auth::routes(routes);
     let routes = ui::routes(routes);
     let routes = monitors::routes(routes);
+    let routes = incidents::routes(routes);
+    let routes = alerts::routes(routes);
     let routes = oncall::routes(routes);
     let routes = heartbeat::routes(routes);
     let routes = settings::routes(routes);

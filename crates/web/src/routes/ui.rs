@@ -1,5 +1,5 @@
-//! The admin UI's read-only sections: Services, Incidents, Status page and
-//! Readiness (Monitors and On-call have their own modules). Until their
+//! The admin UI's read-only sections: Services, Status page and Readiness
+//! (Monitors, Incidents and On-call have their own modules). Until their
 //! subsystems land, each shows a real empty state that says what to
 //! configure, with an example, plus what the catalog already knows.
 
@@ -24,16 +24,7 @@ struct Section {
     example: &'static str,
 }
 
-static SECTIONS: [Section; 3] = [
-    Section {
-        path: "/incidents",
-        nav: Nav::Incidents,
-        title: "Incidents",
-        empty_heading: "No incidents",
-        explanation: "Incidents open when a monitor goes down or an alert arrives, and are routed to whoever is on call. \
-                      Add monitors to your services and a route to an escalation so someone is paged.",
-        example: "[[escalation]]\nid = \"default\"\nsteps = [{ notify = [\"schedule:primary\"] }]\n\n[[route]]\nescalation = \"default\"",
-    },
+static SECTIONS: [Section; 2] = [
     Section {
         path: "/status-page",
         nav: Nav::StatusPage,

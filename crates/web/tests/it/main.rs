@@ -5,6 +5,7 @@
 mod access;
 mod api;
 mod common;
+mod incidents;
 mod login;
 mod monitors;
 mod oncall;

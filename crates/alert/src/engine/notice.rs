@@ -1,0 +1,87 @@
+//! What a notification says, independent of the channel that carries it.
+//! The outbox stores a [`Notice`] as JSON (no secrets, no addresses); the
+//! sender renders it for email, chat, push or a webhook.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// Why a notification is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NoticeKind {
+    /// An incident needs someone: the page.
+    Trigger,
+    /// Someone took the incident.
+    Acknowledged,
+    /// The incident is over.
+    Resolved,
+    /// The incident's monitor keeps changing state; no more notices until
+    /// it settles.
+    Flapping,
+    /// A flapping incident settled and is still failing.
+    Settled,
+    /// A test page, to prove the path to someone's phone works.
+    Test,
+}
+
+impl NoticeKind {
+    /// The lowercase name stored: `trigger`, `acknowledged`, …
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeKind::Trigger => "trigger",
+            NoticeKind::Acknowledged => "acknowledged",
+            NoticeKind::Resolved => "resolved",
+            NoticeKind::Flapping => "flapping",
+            NoticeKind::Settled => "settled",
+            NoticeKind::Test => "test",
+        }
+    }
+
+    /// Whether the notice asks for an acknowledgement (carries an ack link).
+    pub fn wants_ack(self) -> bool {
+        matches!(
+            self,
+            NoticeKind::Trigger | NoticeKind::Flapping | NoticeKind::Settled | NoticeKind::Test
+        )
+    }
+}
+
+/// One notification's content.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notice {
+    /// Why it is sent.
+    pub kind: NoticeKind,
+    /// The incident, if any (test pages have none).
+    pub incident: Option<i64>,
+    /// A stable key per incident (`shipshape-incident-ID`; a test page's
+    /// own key): PagerDuty's dedup key, the email thread.
+    pub dedup_key: String,
+    /// One line.
+    pub title: String,
+    /// More lines: the alerts and their reasons.
+    pub detail: String,
+    /// `critical`, `warning` or `info`.
+    pub severity: String,
+    /// The service concerned.
+    pub service: Option<String>,
+    /// When it was decided.
+    pub at: Timestamp,
+}
+
+impl Notice {
+    /// The dedup key of incident `id`.
+    pub fn incident_dedup_key(id: i64) -> String {
+        format!("shipshape-incident-{id}")
+    }
+
+    /// The outbox idempotency key of this notice for `recipient`: the same
+    /// decision always yields the same key, so a repeated decision is
+    /// stored once and a receiver can drop a resend.
+    pub fn delivery_key(&self, discriminator: &str, recipient: &str) -> String {
+        format!(
+            "{}:{}:{discriminator}:{recipient}",
+            self.dedup_key,
+            self.kind.as_str()
+        )
+    }
+}

@@ -1,0 +1,1 @@
+//! Tests of `shipshape_alert::engine` (placeholder).

@@ -1,0 +1,272 @@
+//! One decision pass: reconcile signals with incidents, then run every
+//! escalation step that is due. Everything decided is written to the store
+//! before anything is sent: notifications go into the outbox, each under
+//! an idempotency key derived from the decision, so a pass repeated after
+//! a crash stores nothing twice.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use shipshape_alert::engine::{Action, AlertSignal, Inputs, NoticeKind, plan_step, reconcile};
+use shipshape_catalog::Catalog;
+use shipshape_store::{
+    EscalationRecord, Incident, NewEscalation, NewIncident, NewOutboxMessage, NewTimelineEntry,
+    Store,
+};
+
+use crate::convert::{from_record, incident_alert, view};
+use crate::notices::{follow_up, notice_for, outbox_message};
+use crate::{Result, entry};
+
+/// Most escalation steps run in one pass.
+const STEPS_PER_PASS: u32 = 200;
+
+/// What one pass did, for logs and tests.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PassReport {
+    /// Reconcile actions applied.
+    pub actions: usize,
+    /// Escalation steps run.
+    pub steps: usize,
+    /// Notifications enqueued.
+    pub enqueued: u64,
+}
+
+/// Runs one pass at `now`.
+pub async fn pass(store: &Store, catalog: &Catalog, now: Timestamp) -> Result<PassReport> {
+    let mut report = PassReport::default();
+    let signals: Vec<AlertSignal> = store
+        .active_alerts(now)
+        .await?
+        .into_iter()
+        .map(from_record)
+        .collect();
+    let open = store.open_incidents().await?;
+    let views: Vec<_> = open.iter().map(|(i, a)| view(i, a)).collect();
+    let no_silences = |_: &BTreeMap<String, String>, _: Timestamp| None;
+    let actions = reconcile(&Inputs {
+        catalog,
+        now,
+        signals: &signals,
+        open: &views,
+        silenced: &no_silences,
+    });
+    let incidents: BTreeMap<i64, &Incident> = open.iter().map(|(i, _)| (i.id, i)).collect();
+    for action in actions {
+        report.enqueued += apply(store, catalog, now, &incidents, action).await?;
+        report.actions += 1;
+    }
+    for escalation in store.due_escalations(now, STEPS_PER_PASS).await? {
+        report.enqueued += run_step(store, catalog, now, &escalation).await?;
+        report.steps += 1;
+    }
+    Ok(report)
+}
+
+/// Applies one reconcile action; returns the notifications enqueued.
+async fn apply(
+    store: &Store,
+    catalog: &Catalog,
+    now: Timestamp,
+    incidents: &BTreeMap<i64, &Incident>,
+    action: Action,
+) -> Result<u64> {
+    match action {
+        Action::Open {
+            key,
+            service,
+            title,
+            severity,
+            labels,
+            alerts,
+            parent,
+            suppressed,
+            escalations,
+            notes,
+        } => {
+            let opened_at = alerts.iter().map(|a| a.since).min().unwrap_or(now).min(now);
+            let new = NewIncident {
+                key,
+                service,
+                title,
+                severity: severity.as_str().into(),
+                labels,
+                opened_at,
+                parent,
+                suppressed,
+            };
+            let alerts: Vec<_> = alerts.iter().map(incident_alert).collect();
+            let escalations: Vec<_> = escalations
+                .into_iter()
+                .map(|(policy, next_at)| NewEscalation { policy, next_at })
+                .collect();
+            let mut timeline = vec![entry(now, "opened", None, "incident opened")];
+            timeline.extend(notes.into_iter().map(|n| entry(now, "note", None, n)));
+            match store
+                .open_incident(&new, &alerts, &escalations, &timeline)
+                .await?
+            {
+                Some(id) => tracing::info!(incident = id, title = %new.title, "incident opened"),
+                None => tracing::debug!(key = %new.key, "incident already open"),
+            }
+            Ok(0)
+        }
+        Action::AddAlerts { incident, alerts } => {
+            let timeline: Vec<_> = alerts
+                .iter()
+                .map(|a| entry(now, "alert", None, format!("alert joined: {}", a.summary)))
+                .collect();
+            let alerts: Vec<_> = alerts.iter().map(incident_alert).collect();
+            store
+                .add_incident_alerts(incident, &alerts, &timeline)
+                .await?;
+            Ok(0)
+        }
+        Action::ClearAlert { incident, alert } => {
+            let timeline = [entry(
+                now,
+                "cleared",
+                None,
+                format!("alert cleared: {alert}"),
+            )];
+            store
+                .set_alert_cleared(incident, &alert, Some(now), &timeline)
+                .await?;
+            Ok(0)
+        }
+        Action::Flapping {
+            incident,
+            flapping,
+            failing,
+        } => {
+            let text = match (flapping, failing) {
+                (true, _) => "flapping: state changes are not notified until it settles",
+                (false, true) => "settled: still failing",
+                (false, false) => "settled: recovered",
+            };
+            store
+                .set_incident_flapping(
+                    incident,
+                    flapping,
+                    now,
+                    &[entry(now, "flapping", None, text)],
+                )
+                .await?;
+            let kind = match (flapping, failing) {
+                (true, _) => NoticeKind::Flapping,
+                (false, true) => NoticeKind::Settled,
+                (false, false) => return Ok(0),
+            };
+            let Some(found) = incidents.get(&incident) else {
+                return Ok(0);
+            };
+            follow_up(store, catalog, found, kind, now, text).await
+        }
+        Action::Suppress {
+            incident,
+            parent,
+            reason,
+        } => {
+            let timeline = [entry(
+                now,
+                "suppressed",
+                None,
+                format!("pages suppressed: {reason}"),
+            )];
+            store
+                .set_incident_suppressed(incident, parent, Some(reason), now, &timeline)
+                .await?;
+            Ok(0)
+        }
+        Action::Unsuppress {
+            incident,
+            escalations,
+            note,
+        } => {
+            let timeline = [entry(now, "unsuppressed", None, note)];
+            store
+                .set_incident_suppressed(incident, None, None, now, &timeline)
+                .await?;
+            let escalations: Vec<_> = escalations
+                .into_iter()
+                .map(|(policy, next_at)| NewEscalation { policy, next_at })
+                .collect();
+            store.start_escalations(incident, &escalations).await?;
+            Ok(0)
+        }
+        Action::Resolve { incident, note } => {
+            let timeline = [entry(now, "resolved", None, note)];
+            if !store
+                .resolve_incident(incident, None, now, &timeline)
+                .await?
+            {
+                return Ok(0);
+            }
+            let Some(found) = incidents.get(&incident) else {
+                return Ok(0);
+            };
+            follow_up(
+                store,
+                catalog,
+                found,
+                NoticeKind::Resolved,
+                now,
+                "recovered",
+            )
+            .await
+        }
+    }
+}
+
+/// Runs one due escalation step; returns the notifications enqueued.
+async fn run_step(
+    store: &Store,
+    catalog: &Catalog,
+    now: Timestamp,
+    escalation: &EscalationRecord,
+) -> Result<u64> {
+    let Some((incident, alerts)) = store.incident(escalation.incident_id).await? else {
+        return Ok(0);
+    };
+    if let Some(reason) = &incident.suppressed {
+        let note = entry(
+            now,
+            "escalation",
+            None,
+            format!("{} not run: pages suppressed ({reason})", escalation.policy),
+        );
+        store
+            .advance_escalation(escalation, None, &[], &[note])
+            .await?;
+        return Ok(0);
+    }
+    let due = escalation.next_at.unwrap_or(now);
+    let plan = plan_step(
+        catalog,
+        &escalation.policy,
+        escalation.step,
+        escalation.round,
+        due,
+        now,
+    );
+    let notice = notice_for(&incident, &alerts, NoticeKind::Trigger, now);
+    let discriminator = format!(
+        "{}/r{}s{}",
+        escalation.policy, escalation.round, escalation.step
+    );
+    let outbox: Vec<NewOutboxMessage> = plan
+        .recipients
+        .iter()
+        .filter_map(|r| outbox_message(&notice, &discriminator, &r.id, r.channel, now))
+        .collect();
+    let timeline: Vec<NewTimelineEntry> = plan
+        .notes
+        .into_iter()
+        .map(|n| entry(now, "escalated", None, n))
+        .collect();
+    let count = outbox.len() as u64;
+    let advanced = store
+        .advance_escalation(escalation, plan.next, &outbox, &timeline)
+        .await?;
+    Ok(if advanced { count } else { 0 })
+}
