@@ -18,6 +18,7 @@
 
 pub mod ack;
 pub mod anomaly;
+pub mod backtest;
 pub mod engine;
 pub mod flap;
 pub mod incoming;

@@ -7,11 +7,14 @@
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
-use shipshape_alert::engine::{Action, AlertSignal, Inputs, NoticeKind, plan_step, reconcile};
+use shipshape_alert::engine::{
+    Action, AlertSignal, Inputs, NoticeKind, TEST_PAGE_PREFIX, plan_step, reconcile,
+};
+use shipshape_alert::silence;
 use shipshape_catalog::Catalog;
 use shipshape_store::{
     EscalationRecord, Incident, NewEscalation, NewIncident, NewOutboxMessage, NewTimelineEntry,
-    Store,
+    SilenceWindow, Store,
 };
 
 use crate::convert::{from_record, incident_alert, view};
@@ -32,9 +35,35 @@ pub struct PassReport {
     pub enqueued: u64,
 }
 
-/// Runs one pass at `now`.
-pub async fn pass(store: &Store, catalog: &Catalog, now: Timestamp) -> Result<PassReport> {
+/// Runs one pass at `now`: a full one (reconcile, then escalations), or,
+/// with `full` false, only the escalation steps that are due — cheap (one
+/// indexed query), so it can run every second while a full pass, which
+/// reads every open incident, runs when something changed and on a slower
+/// beat for the time-based transitions (holds, silences).
+pub async fn pass(
+    store: &Store,
+    catalog: &Catalog,
+    now: Timestamp,
+    full: bool,
+) -> Result<PassReport> {
     let mut report = PassReport::default();
+    if full {
+        reconcile_pass(store, catalog, now, &mut report).await?;
+    }
+    for escalation in store.due_escalations(now, STEPS_PER_PASS).await? {
+        report.enqueued += run_step(store, catalog, now, &escalation).await?;
+        report.steps += 1;
+    }
+    Ok(report)
+}
+
+/// Applies what `reconcile` says about the stored signals and incidents.
+async fn reconcile_pass(
+    store: &Store,
+    catalog: &Catalog,
+    now: Timestamp,
+    report: &mut PassReport,
+) -> Result<()> {
     let signals: Vec<AlertSignal> = store
         .active_alerts(now)
         .await?
@@ -43,24 +72,65 @@ pub async fn pass(store: &Store, catalog: &Catalog, now: Timestamp) -> Result<Pa
         .collect();
     let open = store.open_incidents().await?;
     let views: Vec<_> = open.iter().map(|(i, a)| view(i, a)).collect();
-    let no_silences = |_: &BTreeMap<String, String>, _: Timestamp| None;
+    let silences = silences(store, now).await?;
+    let silenced = |labels: &BTreeMap<String, String>, at: Timestamp| {
+        silence::silenced_by(&silences, labels, at).map(|s| {
+            let matchers = silence::format_matchers(&s.matchers);
+            match &s.comment {
+                Some(comment) => format!("silence #{} {matchers} ({comment})", s.id),
+                None => format!("silence #{} {matchers}", s.id),
+            }
+        })
+    };
     let actions = reconcile(&Inputs {
         catalog,
         now,
         signals: &signals,
         open: &views,
-        silenced: &no_silences,
+        silenced: &silenced,
     });
     let incidents: BTreeMap<i64, &Incident> = open.iter().map(|(i, _)| (i.id, i)).collect();
     for action in actions {
         report.enqueued += apply(store, catalog, now, &incidents, action).await?;
         report.actions += 1;
     }
-    for escalation in store.due_escalations(now, STEPS_PER_PASS).await? {
-        report.enqueued += run_step(store, catalog, now, &escalation).await?;
-        report.steps += 1;
+    Ok(())
+}
+
+/// The stored silences that still stand, as the engine reads them (one
+/// that no longer parses is skipped with a warning).
+async fn silences(store: &Store, now: Timestamp) -> Result<Vec<silence::Silence>> {
+    let mut out = Vec::new();
+    for record in store.silences(now).await? {
+        let matchers = match silence::parse_matchers(&record.matchers) {
+            Ok(matchers) => matchers,
+            Err(error) => {
+                tracing::warn!(silence = record.id, %error, "skipping a silence whose matchers do not parse");
+                continue;
+            }
+        };
+        let window = match &record.window {
+            SilenceWindow::Once { starts, ends } => silence::Window::Once {
+                starts: *starts,
+                ends: *ends,
+            },
+            SilenceWindow::Recurring(text) => match silence::parse_recurrence(text) {
+                Ok(recurrence) => silence::Window::Recurring(recurrence),
+                Err(error) => {
+                    tracing::warn!(silence = record.id, %error, "skipping a silence whose recurrence does not parse");
+                    continue;
+                }
+            },
+        };
+        out.push(silence::Silence {
+            id: record.id.to_string(),
+            matchers,
+            window,
+            comment: Some(record.comment),
+            created_by: Some(record.created_by),
+        });
     }
-    Ok(report)
+    Ok(out)
 }
 
 /// Applies one reconcile action; returns the notifications enqueued.
@@ -249,7 +319,12 @@ async fn run_step(
         due,
         now,
     );
-    let notice = notice_for(&incident, &alerts, NoticeKind::Trigger, now);
+    let kind = if incident.key.starts_with(TEST_PAGE_PREFIX) {
+        NoticeKind::Test
+    } else {
+        NoticeKind::Trigger
+    };
+    let notice = notice_for(&incident, &alerts, kind, now);
     let discriminator = format!(
         "{}/r{}s{}",
         escalation.policy, escalation.round, escalation.step

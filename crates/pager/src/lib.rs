@@ -13,9 +13,12 @@
 //!   (`deliver.rs`).
 //! - [`acknowledge`] and [`resolve`] are what people do to an incident;
 //!   both tell everyone already paged (`notices.rs`).
-//! - [`Pager::spawn`] runs both loops: on a one-second tick and whenever
-//!   [`Pager::waker`] is poked (new signals, a fresh decision), so a
-//!   confirmed failure is handed to the sender within milliseconds.
+//! - [`Pager::spawn`] runs both loops: due escalation steps and outbox
+//!   messages every second, a full pass whenever [`Pager::waker`] is poked
+//!   (new signals, an acknowledgement, a silence) and every ten seconds
+//!   otherwise, so a confirmed failure is handed to the sender within
+//!   milliseconds and a pass over thousands of open incidents does not run
+//!   every second.
 //!
 //! Invariant: nothing is sent that was not first stored in the outbox under
 //! an idempotency key derived from the decision that produced it; a crash
@@ -41,7 +44,7 @@ use tokio::task::JoinHandle;
 
 pub use convert::{from_record, incoming_signal, to_record};
 pub use decide::PassReport;
-pub use notices::{acknowledge, resolve};
+pub use notices::{TestPageError, acknowledge, resolve, test_page};
 
 /// Errors of the paging engine.
 #[derive(Debug, thiserror::Error)]
@@ -60,8 +63,13 @@ pub type Result<T, E = PagerError> = std::result::Result<T, E>;
 /// The name of the server key signing acknowledge links.
 pub const ACK_KEY: &str = "ack-links";
 
-/// How often both loops run when nothing wakes them.
+/// How often both loops run when nothing wakes them (due escalation steps
+/// and outbox messages are looked for this often).
 const TICK: Duration = Duration::from_secs(1);
+/// How often a full pass runs when nothing wakes the engine: it reads
+/// every open incident, so with thousands open it is not run every tick;
+/// holds and silence windows are decided this late at most.
+const FULL_PASS_EVERY: Duration = Duration::from_secs(10);
 
 /// The paging engine (see the crate doc).
 pub struct Pager {
@@ -105,10 +113,17 @@ impl Pager {
         self.wake.clone()
     }
 
-    /// One decision pass at the clock's now.
+    /// One full decision pass at the clock's now: reconcile, then the due
+    /// escalation steps.
     pub async fn decide(&self) -> Result<PassReport> {
         let catalog = self.catalog.borrow().clone();
-        decide::pass(&self.store, &catalog, self.clock.now()).await
+        decide::pass(&self.store, &catalog, self.clock.now(), true).await
+    }
+
+    /// Only the escalation steps that are due (cheap: one indexed query).
+    pub async fn escalate(&self) -> Result<PassReport> {
+        let catalog = self.catalog.borrow().clone();
+        decide::pass(&self.store, &catalog, self.clock.now(), false).await
     }
 
     /// Delivers every due outbox message; returns how many were attempted.
@@ -140,8 +155,19 @@ impl Pager {
         };
         tokio::spawn(async move {
             let decider = async {
+                let mut last_full = tokio::time::Instant::now() - FULL_PASS_EVERY;
+                let mut woken = true;
                 loop {
-                    match this.decide().await {
+                    let full = woken || last_full.elapsed() >= FULL_PASS_EVERY;
+                    if full {
+                        last_full = tokio::time::Instant::now();
+                    }
+                    let pass = if full {
+                        this.decide().await
+                    } else {
+                        this.escalate().await
+                    };
+                    match pass {
                         Ok(report) => {
                             if report.enqueued > 0 {
                                 delivered.notify_one();
@@ -152,10 +178,10 @@ impl Pager {
                         }
                         Err(error) => tracing::warn!(%error, "alerting pass failed"),
                     }
-                    tokio::select! {
-                        () = this.wake.notified() => {}
-                        () = tokio::time::sleep(TICK) => {}
-                    }
+                    woken = tokio::select! {
+                        () = this.wake.notified() => true,
+                        () = tokio::time::sleep(TICK) => false,
+                    };
                 }
             };
             tokio::select! {

@@ -3,9 +3,13 @@
 //! everyone already paged for the incident.
 
 use jiff::Timestamp;
-use shipshape_alert::engine::{Notice, NoticeKind, Recipient};
+use std::collections::BTreeMap;
+
+use shipshape_alert::engine::{Notice, NoticeKind, Recipient, TEST_PAGE_PREFIX, test_page_policy};
 use shipshape_catalog::Catalog;
-use shipshape_store::{Incident, IncidentAlert, NewOutboxMessage, Store};
+use shipshape_store::{
+    Incident, IncidentAlert, NewEscalation, NewIncident, NewOutboxMessage, Store,
+};
 
 use crate::{Result, entry};
 
@@ -135,8 +139,95 @@ pub async fn acknowledge(
             &text,
         )
         .await?;
+        if incident.key.starts_with(TEST_PAGE_PREFIX) {
+            let done = [entry(
+                now,
+                "resolved",
+                None,
+                "test page acknowledged: the path works",
+            )];
+            store.resolve_incident(id, Some(by), now, &done).await?;
+        }
     }
     Ok(true)
+}
+
+/// Why a test page was not sent.
+#[derive(Debug, thiserror::Error)]
+pub enum TestPageError {
+    /// The target names nothing in the catalog.
+    #[error(
+        "`{0}` is not a person, team, schedule or notifier of the catalog (write e.g. `person:alice`)"
+    )]
+    UnknownTarget(String),
+    /// A test page to this target is still waiting for its acknowledgement.
+    #[error("a test page to `{target}` is still open (incident #{incident}); acknowledge it first")]
+    AlreadyOpen {
+        /// The target.
+        target: String,
+        /// The open test page.
+        incident: i64,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Pager(#[from] crate::PagerError),
+}
+
+/// Sends a test page to `target` (`person:ID`, `team:ID`, `schedule:ID`,
+/// `notifier:ID`) on behalf of `by`: an incident of its own that pages
+/// the target through the usual path (outbox, channels, ack link) and
+/// resolves when acknowledged, so the readiness review can see that a page
+/// reached someone who answered. Returns the incident id; the next pass
+/// sends it.
+pub async fn test_page(
+    store: &Store,
+    catalog: &Catalog,
+    target: &str,
+    by: &str,
+    now: Timestamp,
+) -> Result<i64, TestPageError> {
+    let policy = test_page_policy(catalog, target)
+        .ok_or_else(|| TestPageError::UnknownTarget(target.to_owned()))?;
+    let key = format!("{TEST_PAGE_PREFIX}{target}");
+    let new = NewIncident {
+        key: key.clone(),
+        service: None,
+        title: format!("Test page for {target}, sent by {by}"),
+        severity: "info".into(),
+        labels: BTreeMap::from([("test".to_owned(), "true".to_owned())]),
+        opened_at: now,
+        parent: None,
+        suppressed: None,
+    };
+    let escalation = [NewEscalation {
+        policy,
+        next_at: now,
+    }];
+    let timeline = [entry(
+        now,
+        "opened",
+        Some(by),
+        format!("test page to {target} sent by {by}; acknowledge it to prove the path works"),
+    )];
+    let store_error = |e: shipshape_store::StoreError| TestPageError::Pager(e.into());
+    match store
+        .open_incident(&new, &[], &escalation, &timeline)
+        .await
+        .map_err(store_error)?
+    {
+        Some(id) => Ok(id),
+        None => {
+            let open = store.open_incidents().await.map_err(store_error)?;
+            let incident = open
+                .iter()
+                .find(|(i, _)| i.key == key)
+                .map_or(0, |(i, _)| i.id);
+            Err(TestPageError::AlreadyOpen {
+                target: target.to_owned(),
+                incident,
+            })
+        }
+    }
 }
 
 /// Resolves incident `id` by hand; everyone paged hears it. `false` if it

@@ -59,6 +59,9 @@ pub enum Command {
     /// Manage the secret ping URLs of heartbeat monitors (cron and backup
     /// jobs call them when they finish).
     Heartbeat(HeartbeatArgs),
+    /// Alerting tools: try a monitor's alert rules on past results before
+    /// they page anyone (`shipshape alert backtest`).
+    Alert(AlertArgs),
 }
 
 /// Where the catalog and the store are.
@@ -225,6 +228,76 @@ pub enum HeartbeatCommand {
         /// `service/monitor`.
         monitor: String,
     },
+}
+
+/// Arguments of `shipshape alert`.
+#[derive(Debug, Args)]
+pub struct AlertArgs {
+    #[command(subcommand)]
+    pub command: AlertCommand,
+}
+
+/// Alert subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AlertCommand {
+    /// Replay a monitor's stored results (or a CSV series) through its
+    /// expectations, confirmation, flap damping and anomaly rule, and print
+    /// each moment an incident would have opened, flapped or resolved, with
+    /// a summary. Nothing is paged or stored.
+    ///
+    /// Example: `shipshape alert backtest --monitor api/health --from -7d`,
+    /// or `--csv latency.csv` with `timestamp,value` rows (RFC 3339 or unix
+    /// seconds; milliseconds, or 0/1 for down/up).
+    Backtest(BacktestArgs),
+}
+
+/// Arguments of `shipshape alert backtest`.
+#[derive(Debug, Args)]
+pub struct BacktestArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// The monitor, `service/monitor`.
+    #[arg(long)]
+    pub monitor: String,
+    /// Start of the window: RFC 3339 (`2026-11-20T00:00:00Z`) or relative
+    /// to now (`-7d`, `-12h`, `-30m`). Default: 7 days ago. Stored results
+    /// only.
+    #[arg(long, allow_hyphen_values = true)]
+    pub from: Option<String>,
+    /// End of the window, like `--from`. Default: now.
+    #[arg(long, allow_hyphen_values = true)]
+    pub to: Option<String>,
+    /// Replay this CSV file of `timestamp,value` rows instead of stored
+    /// results (no store is opened).
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+    /// What the CSV values are; `auto`: 0/1 when every value is 0 or 1,
+    /// else latency in milliseconds.
+    #[arg(long, value_enum, default_value_t = CsvKindArg::Auto)]
+    pub csv_kind: CsvKindArg,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+/// What a CSV series holds.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum CsvKindArg {
+    /// Decide from the values.
+    Auto,
+    /// Latency in milliseconds.
+    Latency,
+    /// 1 up, 0 down.
+    Updown,
+}
+
+/// How a command prints its answer.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// For people.
+    Text,
+    /// One JSON document, for machines.
+    Json,
 }
 
 /// A role, as given on the command line.

@@ -38,6 +38,7 @@ fn main() -> ExitCode {
             Command::User(args) => commands::user::run(args).await,
             Command::Token(args) => commands::token::run(args).await,
             Command::Heartbeat(args) => commands::heartbeat::run(args).await,
+            Command::Alert(args) => commands::alert::run(args).await,
         }
     });
     match result {

@@ -477,10 +477,26 @@ impl Writer {
     }
 
     /// Packs closed hours and deletes what `retention` no longer keeps.
+    /// Past incidents, delivered notifications and ended silences are kept
+    /// as long as the rollups.
     async fn prune(&self, retention: &Retention) {
-        match self.store.prune(self.clock.now(), retention).await {
+        let now = self.clock.now();
+        match self.store.prune(now, retention).await {
             Ok(report) => tracing::debug!(?report, "pruned old monitoring data"),
             Err(err) => tracing::warn!(error = %err, "could not prune old monitoring data"),
+        }
+        let before = now
+            .checked_sub(jiff::SignedDuration::try_from(retention.rollups).unwrap_or_default())
+            .unwrap_or(now);
+        let pruned = async {
+            Ok::<_, StoreError>(
+                self.store.prune_alerting(before).await?
+                    + self.store.prune_silences(before).await?,
+            )
+        };
+        match pruned.await {
+            Ok(rows) => tracing::debug!(rows, "pruned old incidents, notifications and silences"),
+            Err(err) => tracing::warn!(error = %err, "could not prune old alerting data"),
         }
     }
 }

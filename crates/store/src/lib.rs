@@ -18,7 +18,8 @@
 //! monitor state changes ([`MonitorEvent`]). `alerting/` keeps alert
 //! conditions ([`AlertRecord`]), incidents ([`Incident`]) with their alerts
 //! and timeline, escalation progress, the notification outbox
-//! ([`OutboxMessage`]) and server keys. With the cargo feature `testing`,
+//! ([`OutboxMessage`]) and server keys. `silences.rs` keeps silences
+//! ([`SilenceRecord`], matcher and recurrence text). With the cargo feature `testing`,
 //! the `testing` module provides throwaway databases for tests.
 
 mod alerting;
@@ -29,6 +30,7 @@ mod error;
 mod heartbeats;
 mod migrate;
 mod monitoring;
+mod silences;
 mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -47,6 +49,7 @@ pub use monitoring::{
     MonitorName, MonitorRecord, MonitorState, PACK_GRACE, PruneReport, Resolution, Retention,
     SeriesPoint, StoredResult, Uptime,
 };
+pub use silences::{NewSilence, SilenceRecord, SilenceWindow};
 pub use store::Store;
 
 use std::time::Duration;

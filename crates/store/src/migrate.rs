@@ -72,6 +72,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_alerting.sql"),
         postgres: include_str!("../migrations/postgres/0005_alerting.sql"),
     },
+    Migration {
+        version: 6,
+        name: "silences",
+        sqlite: include_str!("../migrations/sqlite/0006_silences.sql"),
+        postgres: include_str!("../migrations/postgres/0006_silences.sql"),
+    },
 ];
 
 /// The key of the PostgreSQL advisory lock held while migrating

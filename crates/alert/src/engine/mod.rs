@@ -29,7 +29,12 @@ pub use notice::{Notice, NoticeKind};
 pub use reconcile::{Action, IncidentAlertView, IncidentView, Inputs, SilenceLookup, reconcile};
 pub use route::{
     Delivery, Recipient, StepPlan, escalations_for, incident_labels, plan_step, round_length,
+    test_page_policy,
 };
+
+/// The key prefix of test-page incidents: they hold no alerts, are never
+/// resolved by recovery, and resolve when acknowledged.
+pub const TEST_PAGE_PREFIX: &str = "test:";
 
 use std::collections::BTreeMap;
 

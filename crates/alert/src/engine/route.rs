@@ -98,20 +98,55 @@ fn route_matches(matcher: &RouteMatch, labels: &BTreeMap<String, String>) -> boo
         && matcher.labels.iter().all(|(k, v)| is(k, v))
 }
 
-/// A policy's steps: a catalog escalation, or the owner fallback.
+/// A policy's steps: a catalog escalation, the owner fallback, or the
+/// one-step policy of a test page ([`test_page_policy`]).
 fn policy_steps(catalog: &Catalog, policy: &str) -> Option<Escalation> {
+    let single = |target: Target| Escalation {
+        id: policy.to_owned(),
+        steps: vec![shipshape_catalog::EscalationStep {
+            after: std::time::Duration::ZERO,
+            notify: vec![target],
+        }],
+        repeat: 1,
+        repeat_after: std::time::Duration::from_secs(300),
+    };
     if let Some(team) = policy.strip_prefix(OWNER_POLICY) {
-        return Some(Escalation {
-            id: policy.to_owned(),
-            steps: vec![shipshape_catalog::EscalationStep {
-                after: std::time::Duration::ZERO,
-                notify: vec![Target::Team(team.to_owned())],
-            }],
-            repeat: 1,
-            repeat_after: std::time::Duration::from_secs(300),
-        });
+        return Some(single(Target::Team(team.to_owned())));
+    }
+    if let Some(target) = policy.strip_prefix(TEST_POLICY) {
+        return parse_target(catalog, target).map(single);
     }
     catalog.escalations.iter().find(|e| e.id == policy).cloned()
+}
+
+/// The prefix of a test page's one-step policy.
+const TEST_POLICY: &str = "test:";
+
+/// The policy a test page to `target` (`person:ID`, `team:ID`,
+/// `schedule:ID` or `notifier:ID`) follows, if the target exists.
+pub fn test_page_policy(catalog: &Catalog, target: &str) -> Option<String> {
+    parse_target(catalog, target).map(|_| format!("{TEST_POLICY}{target}"))
+}
+
+/// A `kind:ID` target naming something the catalog holds.
+fn parse_target(catalog: &Catalog, text: &str) -> Option<Target> {
+    let (kind, id) = text.split_once(':')?;
+    let found = match kind {
+        "person" => catalog.people.iter().any(|p| p.id == id),
+        "team" => catalog.teams.iter().any(|t| t.id == id),
+        "schedule" => catalog.schedules.iter().any(|s| s.id == id),
+        "notifier" => catalog.notifiers.iter().any(|n| n.id == id),
+        _ => false,
+    };
+    if !found {
+        return None;
+    }
+    Some(match kind {
+        "person" => Target::Person(id.into()),
+        "team" => Target::Team(id.into()),
+        "schedule" => Target::Schedule(id.into()),
+        _ => Target::Notifier(id.into()),
+    })
 }
 
 /// The length of one round of `policy`: its last step's `after` plus

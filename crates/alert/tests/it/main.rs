@@ -1,5 +1,6 @@
 //! On-call resolution against schedules written as catalog TOML.
 
+mod backtest;
 mod engine;
 mod incoming;
 mod silence;

@@ -204,3 +204,97 @@ async fn recipients(sim: &Sim) -> Vec<String> {
         .map(|m| m.recipient)
         .collect()
 }
+
+#[tokio::test]
+async fn a_test_page_reaches_its_target_and_resolves_when_acknowledged() {
+    let sim = Sim::new(CATALOG, NO_HOOK).await;
+    let id = shipshape_pager::test_page(&sim.store, &sim.catalog, "person:bob", "Alice", sim.now())
+        .await
+        .unwrap();
+    let again =
+        shipshape_pager::test_page(&sim.store, &sim.catalog, "person:bob", "Alice", sim.now())
+            .await
+            .unwrap_err();
+    assert!(again.to_string().contains("still open"), "{again}");
+    let unknown =
+        shipshape_pager::test_page(&sim.store, &sim.catalog, "person:zed", "Alice", sim.now())
+            .await
+            .unwrap_err();
+    assert!(unknown.to_string().contains("`person:zed`"), "{unknown}");
+
+    sim.wait(1).await;
+    let pages = sim.sent("test").await;
+    assert_eq!(pages.len(), 1);
+    assert_eq!(pages[0].recipient, "person:bob#0");
+    // A test page holds no alerts, and is not resolved by the engine.
+    sim.wait(600).await;
+    let (incident, _) = sim.store.incident(id).await.unwrap().unwrap();
+    assert_eq!(incident.status, IncidentStatus::Open);
+
+    assert!(
+        shipshape_pager::acknowledge(&sim.store, &sim.catalog, id, "Bob Chen", sim.now())
+            .await
+            .unwrap()
+    );
+    let (incident, _) = sim.store.incident(id).await.unwrap().unwrap();
+    assert_eq!(incident.status, IncidentStatus::Resolved);
+    assert_eq!(incident.acked_by.as_deref(), Some("Bob Chen"));
+}
+
+#[tokio::test]
+async fn a_silence_holds_pages_until_it_ends_then_the_page_goes_out() {
+    let mut sim = Sim::new(CATALOG, NO_HOOK).await;
+    let id = sim
+        .store
+        .create_silence(&shipshape_store::NewSilence {
+            matchers: r#"{service="jobs"}"#.into(),
+            window: shipshape_store::SilenceWindow::Once {
+                starts: sim.now(),
+                ends: sim.now() + jiff::SignedDuration::from_hours(1),
+            },
+            comment: "planned database upgrade".into(),
+            created_by: "Alice".into(),
+            created_at: sim.now(),
+        })
+        .await
+        .unwrap();
+    sim.check("jobs", "worker", false).await;
+    sim.check("api", "a", false).await;
+    let (jobs, _) = sim
+        .store
+        .open_incidents()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|(i, _)| i.service.as_deref() == Some("jobs"))
+        .unwrap();
+    let reason = jobs.suppressed.clone().unwrap();
+    assert!(reason.contains("planned database upgrade"), "{reason}");
+    assert_eq!(
+        recipients(&sim).await,
+        ["person:alice#0"],
+        "only the API paged"
+    );
+    assert_eq!(
+        sim.sent("trigger").await[0]
+            .incident_id
+            .map(|i| i != jobs.id),
+        Some(true)
+    );
+
+    let jobs_pages = |sim_sent: Vec<shipshape_store::OutboxMessage>| {
+        sim_sent
+            .into_iter()
+            .filter(|m| m.incident_id == Some(jobs.id))
+            .count()
+    };
+    sim.wait(300).await;
+    assert_eq!(jobs_pages(sim.sent("trigger").await), 0, "still silenced");
+    assert!(sim.store.expire_silence(id, sim.now()).await.unwrap());
+    sim.wait(1).await;
+    assert_eq!(
+        jobs_pages(sim.sent("trigger").await),
+        1,
+        "paged once the silence ended"
+    );
+}

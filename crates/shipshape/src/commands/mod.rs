@@ -1,6 +1,7 @@
 //! One module per command of the binary (except `demo`, which has its own
 //! module for its sample upstreams).
 
+pub mod alert;
 pub mod heartbeat;
 pub mod serve;
 pub mod token;

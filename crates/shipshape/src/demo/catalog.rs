@@ -10,6 +10,7 @@ pub fn render(upstreams: &Upstreams) -> String {
         .replace("{healthy}", &upstreams.healthy)
         .replace("{slow}", &upstreams.slow)
         .replace("{flaky}", &upstreams.flaky)
+        .replace("{inbox}", &upstreams.inbox)
         .replace(
             "{flaky_addr}",
             upstreams.flaky.trim_start_matches("http://"),
@@ -29,13 +30,15 @@ url = "sqlite://shipshape.db"
 id = "alice"
 name = "Alice Rivera"
 timezone = "America/New_York"
-contact = [{ type = "email", to = "alice@demo.shipshape.local" }]
+# The demo's pager inbox prints pages on the console; a real catalog lists
+# email, ntfy, webhook, Slack or PagerDuty contacts (see examples/).
+contact = [{ type = "webhook", url = "{inbox}/alice" }]
 
 [[person]]
 id = "bob"
 name = "Bob Chen"
 timezone = "Europe/Berlin"
-contact = [{ type = "email", to = "bob@demo.shipshape.local" }]
+contact = [{ type = "webhook", url = "{inbox}/bob" }]
 
 [[team]]
 id = "benefits"
@@ -56,8 +59,15 @@ steps = [
 ]
 repeat = 2
 
+[alerting]
+resolve_after = "1m"
+
 [[route]]
 match = { service = "benefits-web" }
+escalation = "benefits"
+
+[[route]]
+match = { service = "benefits-api" }
 escalation = "benefits"
 
 [[service]]
@@ -138,6 +148,7 @@ mod tests {
             healthy: "http://127.0.0.1:1".into(),
             slow: "http://127.0.0.1:2".into(),
             flaky: "http://127.0.0.1:3".into(),
+            inbox: "http://127.0.0.1:4".into(),
         };
         let source = render(&upstreams);
         if let Err(diagnostics) =

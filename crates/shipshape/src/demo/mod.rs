@@ -109,6 +109,8 @@ fn print_welcome(
     println!("    slow     {}", upstreams.slow);
     println!("    flaky    {}", upstreams.flaky);
     println!();
+    println!("  Pages for the demo people (Alice, Bob) are printed below as they arrive.");
+    println!();
     println!("  Catalog   {}", catalog.display());
     println!("  Data      {}", dir.display());
     println!(

@@ -1,5 +1,7 @@
 //! The demo's three sample upstream services, on loopback ports chosen by
-//! the OS: one healthy, one slow, one that fails part of the time.
+//! the OS: one healthy, one slow, one that fails part of the time; and the
+//! demo's pager inbox, a webhook receiver that prints each page the demo
+//! people get (with its acknowledge link) on the console.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -7,9 +9,10 @@ use std::time::Duration;
 
 use anyhow::Result;
 use axum::Router;
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse};
-use axum::routing::get;
+use axum::routing::{get, post};
 
 /// Base URLs of the running upstreams.
 #[derive(Debug, Clone)]
@@ -20,6 +23,8 @@ pub struct Upstreams {
     pub slow: String,
     /// Fails with 503 for one minute in every five, and one request in ten otherwise.
     pub flaky: String,
+    /// Takes the demo people's pages (`POST /{person}`) and prints them.
+    pub inbox: String,
 }
 
 /// Starts the three upstreams; they run until the process exits.
@@ -28,7 +33,35 @@ pub async fn start() -> Result<Upstreams> {
         healthy: spawn(healthy()).await?,
         slow: spawn(slow()).await?,
         flaky: spawn(flaky()).await?,
+        inbox: spawn(inbox()).await?,
     })
+}
+
+/// The pager inbox: prints `page → alice: FIRING …  acknowledge: URL`.
+fn inbox() -> Router {
+    Router::new().route(
+        "/{person}",
+        post(
+            |Path(person): Path<String>, body: axum::Json<serde_json::Value>| async move {
+                let page = &body.0;
+                let text = |v: &serde_json::Value| v.as_str().unwrap_or("").to_owned();
+                let kind = text(&page["kind"]).to_uppercase();
+                let title = text(&page["incident"]["title"]);
+                let ack = text(&page["ack_url"]);
+                let person: String = person
+                    .chars()
+                    .filter(|c| c.is_ascii_alphanumeric())
+                    .take(32)
+                    .collect();
+                if ack.is_empty() {
+                    println!("  page → {person}: {kind} {title}");
+                } else {
+                    println!("  page → {person}: {kind} {title}\n         acknowledge: {ack}");
+                }
+                StatusCode::ACCEPTED
+            },
+        ),
+    )
 }
 
 async fn spawn(app: Router) -> Result<String> {

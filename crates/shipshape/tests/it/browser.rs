@@ -248,10 +248,66 @@ fn chromium_logs_into_the_demo_and_sees_the_admin_shell() {
             .await
             .unwrap()
             .len();
+        // Send a test page to Alice from the On-call page, then take it
+        // from the incident page it leads to.
+        let target = client
+            .find(Locator::Css(
+                "select[name=target] option[value='person:alice']",
+            ))
+            .await
+            .unwrap();
+        target.click().await.unwrap();
+        client
+            .find(Locator::Css("form[action='/oncall/test-page'] button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        client
+            .wait()
+            .for_element(Locator::Css("form[action$='/ack'] button"))
+            .await
+            .unwrap();
+        let sent_html = client.source().await.unwrap();
+        client
+            .find(Locator::Css("form[action$='/ack'] button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        client
+            .wait()
+            .for_element(Locator::Css("main"))
+            .await
+            .unwrap();
+        let acked_html = client.source().await.unwrap();
+        client.goto(&format!("{base}/incidents")).await.unwrap();
+        let incidents_png = client.screenshot().await.unwrap();
+        let incidents_html = client.source().await.unwrap();
         client.close().await.unwrap();
-        (html, png, monitor, (oncall_html, oncall_png, shift_rows))
+        let test_page = (sent_html, acked_html, incidents_html, incidents_png);
+        (
+            html,
+            png,
+            monitor,
+            (oncall_html, oncall_png, shift_rows, test_page),
+        )
     });
-    let (oncall_html, oncall_png, shift_rows) = oncall;
+    let (oncall_html, oncall_png, shift_rows, test_page) = oncall;
+    let (sent_html, acked_html, incidents_html, incidents_png) = test_page;
+    assert!(
+        sent_html.contains("Test page for person:alice"),
+        "the form leads to the test page's incident"
+    );
+    assert!(
+        acked_html.contains("Resolved") && acked_html.contains("acknowledged"),
+        "acknowledging a test page resolves it"
+    );
+    assert!(incidents_html.contains("Test page for person:alice"));
+    std::fs::write(artifacts_dir().join("incidents-page.png"), &incidents_png).unwrap();
+    demo.wait_for_line("page → alice: TEST", Duration::from_secs(15));
     std::fs::write(artifacts_dir().join("oncall-page.png"), &oncall_png).unwrap();
     assert!(oncall_png.starts_with(b"\x89PNG"));
     assert!(

@@ -3,6 +3,7 @@
 
 mod access;
 mod alerting;
+mod backtest;
 mod browser;
 mod cli;
 mod monitoring;

@@ -43,6 +43,7 @@ mod monitoring_packed;
 mod monitoring_reads;
 mod sessions;
 mod setup;
+mod silences;
 mod tokens;
 mod users;
 

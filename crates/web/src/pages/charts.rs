@@ -1,5 +1,6 @@
 //! Server-rendered charts as inline SVG, so pages need no JavaScript: the
-//! latency chart (p50 and p95 over time), the sparkline of the monitors
+//! latency chart (p50 and p95 over time, optionally with marked stretches
+//! such as would-be incidents), the sparkline of the monitors
 //! list, and the 90-day availability bar. Each has a text alternative (an
 //! SVG `<title>`/`<desc>`, a `<title>` per point or cell, and a data table),
 //! and none relies on colour alone. Built with maud, so every label is
@@ -185,17 +186,34 @@ fn time_ticks(from: Timestamp, to: Timestamp) -> Vec<(Timestamp, String)> {
     ticks
 }
 
+/// A stretch of time marked on a chart: a shaded band with a line at its
+/// start, and `label` as its tooltip (e.g. when a backtest's incident
+/// would have been open).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Marker {
+    /// Where it starts.
+    pub from: Timestamp,
+    /// Where it ends.
+    pub to: Timestamp,
+    /// What it means, one line.
+    pub label: String,
+}
+
 /// The latency chart: p50 (solid) and p95 (dashed) of each period between
 /// `from` and `to`, periods `width` long; a gap where a period had no
 /// passing check; a red tick under periods with failures. `id` must be
 /// unique on the page (it ties the SVG to its title and description).
 /// Followed by a collapsible table of the same numbers.
+/// `markers` are shaded behind the lines (at least 2 px wide, so a short
+/// one stays visible), counted in the description and named in the legend
+/// when there are any.
 pub(crate) fn latency_chart(
     id: &str,
     points: &[SeriesPoint],
     from: Timestamp,
     to: Timestamp,
     width: Duration,
+    markers: &[Marker],
 ) -> Markup {
     let span_ms = (to.as_millisecond() - from.as_millisecond()).max(1) as f64;
     let half = SignedDuration::try_from(width / 2).unwrap_or(SignedDuration::ZERO);
@@ -266,6 +284,19 @@ pub(crate) fn latency_chart(
         latency_label(p50_max),
         latency_label(max),
     );
+    let description = if markers.is_empty() {
+        description
+    } else {
+        format!(
+            "{description} {} marked stretch(es): {}.",
+            markers.len(),
+            markers
+                .iter()
+                .map(|m| m.label.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    };
     let y_ticks: Vec<f64> = (0..)
         .map(|i| f64::from(i) * step)
         .take_while(|v| *v <= top + step / 2.0)
@@ -290,6 +321,20 @@ pub(crate) fn latency_chart(
                     @for (at, label) in time_ticks(from, to) {
                         line x1=(x_of(at)) x2=(x_of(at)) y1=(TOP + plot_h) y2=(TOP + plot_h + 4.0) stroke="#8c959f" {}
                         text x=(x_of(at)) y=(CHART_H - 8.0) { (label) }
+                    }
+                }
+                @if !markers.is_empty() {
+                    g class="markers" {
+                        @for marker in markers {
+                            @let x = x_of(marker.from);
+                            g class="marker" {
+                                title { (marker.label) }
+                                rect x=(x) y=(TOP) width=((x_of(marker.to) - x).max(2.0)) height=(plot_h)
+                                    fill="#cf222e" fill-opacity="0.12" {}
+                                line x1=(x) x2=(x) y1=(TOP) y2=(TOP + plot_h) stroke="#cf222e"
+                                    stroke-width="1.5" stroke-dasharray="2 2" {}
+                            }
+                        }
                     }
                 }
                 g class="failures" fill="#cf222e" {
@@ -319,6 +364,9 @@ pub(crate) fn latency_chart(
                 span class="key key-p50" { "p50 (median), solid" }
                 span class="key key-p95" { "p95, dashed" }
                 span class="key key-fail" { "red tick: some checks failed" }
+                @if !markers.is_empty() {
+                    span class="key key-marker" { "shaded, dotted start: a backtest incident would have been open" }
+                }
             }
             details {
                 summary { "Latency as a table" }
@@ -558,12 +606,40 @@ mod tests {
             at("2026-11-29T09:00:00Z"),
             at("2026-11-30T09:00:00Z"),
             Duration::from_secs(600),
+            &[],
         )
         .into_string();
         assert_eq!(html.matches("<polyline").count(), 4, "two segments each");
         assert_eq!(html.matches(r#"<g class="point">"#).count(), 3);
         assert_eq!(html.matches(r#"class="failure-mark""#).count(), 1);
         assert!(html.contains("p50 110 ms, p95 210 ms; 10 check(s), 1 failed"));
+        assert!(!html.contains(r#"class="marker""#));
+    }
+
+    #[test]
+    fn markers_are_shaded_and_described() {
+        let points = [point("2026-11-30T00:00:00Z", 100, 200, 0)];
+        let markers = [Marker {
+            from: at("2026-11-30T00:00:00Z"),
+            to: at("2026-11-30T00:00:10Z"),
+            label: "would <page>".into(),
+        }];
+        let html = latency_chart(
+            "c",
+            &points,
+            at("2026-11-29T09:00:00Z"),
+            at("2026-11-30T09:00:00Z"),
+            Duration::from_secs(600),
+            &markers,
+        )
+        .into_string();
+        assert_eq!(html.matches(r#"<g class="marker">"#).count(), 1);
+        assert!(html.contains("<title>would &lt;page&gt;</title>"));
+        assert!(
+            html.contains(r#"width="2""#),
+            "a short stretch stays visible"
+        );
+        assert!(html.contains("1 marked stretch(es): would &lt;page&gt;."));
     }
 
     #[test]

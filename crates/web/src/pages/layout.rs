@@ -16,6 +16,8 @@ pub(crate) enum Nav {
     Services,
     /// Incidents.
     Incidents,
+    /// Silences.
+    Silences,
     /// On-call schedules.
     OnCall,
     /// The public status page.
@@ -27,10 +29,11 @@ pub(crate) enum Nav {
 }
 
 impl Nav {
-    const ALL: [Nav; 7] = [
+    const ALL: [Nav; 8] = [
         Nav::Monitors,
         Nav::Services,
         Nav::Incidents,
+        Nav::Silences,
         Nav::OnCall,
         Nav::StatusPage,
         Nav::Readiness,
@@ -42,6 +45,7 @@ impl Nav {
             Nav::Monitors => "Monitors",
             Nav::Services => "Services",
             Nav::Incidents => "Incidents",
+            Nav::Silences => "Silences",
             Nav::OnCall => "On-call",
             Nav::StatusPage => "Status page",
             Nav::Readiness => "Readiness",
@@ -54,6 +58,7 @@ impl Nav {
             Nav::Monitors => "/monitors",
             Nav::Services => "/services",
             Nav::Incidents => "/incidents",
+            Nav::Silences => "/silences",
             Nav::OnCall => "/oncall",
             Nav::StatusPage => "/status-page",
             Nav::Readiness => "/readiness",

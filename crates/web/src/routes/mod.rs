@@ -12,6 +12,8 @@ mod incidents;
 mod monitors;
 mod oncall;
 mod settings;
+mod silences;
+mod test_page;
 mod ui;
 
 use std::any::Any;
@@ -56,6 +58,7 @@ fn all_routes(routes: Routes) -> Routes {
     let routes = ui::routes(routes);
     let routes = monitors::routes(routes);
     let routes = incidents::routes(routes);
+    let routes = silences::routes(routes);
     let routes = alerts::routes(routes);
     let routes = oncall::routes(routes);
     let routes = heartbeat::routes(routes);

@@ -37,6 +37,7 @@ const EXAMPLE: &str = "[[person]]\nid = \"alice\"\nname = \"Alice\"\n\n[[person]
 /// Registers this area's routes.
 pub(super) fn routes(routes: Routes) -> Routes {
     let viewer = Access::Role(Role::Viewer);
+    let routes = super::test_page::routes(routes);
     routes
         .get("/oncall", viewer, oncall_page)
         .get("/api/v1/schedules", viewer, schedules_api)
@@ -381,8 +382,76 @@ async fn oncall_page(
             @if at != now { p class="muted" { "Showing the schedules as of " (when(at)) ". " a href="/oncall" { "Back to now" } } }
             @for schedule in &catalog.schedules { (schedule_section(&catalog, schedule, at)) }
         }
+        @if actor.role >= Role::Responder { (test_page_form(&actor, &catalog)) }
     };
     page("On-call", &actor, Nav::OnCall, content)
+}
+
+/// The "Send a test page" form: any person, team, schedule or notifier.
+fn test_page_form(actor: &crate::auth::Actor, catalog: &Catalog) -> Markup {
+    /// A labelled group of targets of one kind: `(id, name)` pairs.
+    type Group<'a> = (&'static str, &'static str, Vec<(&'a str, &'a str)>);
+    let groups: [Group; 4] = [
+        (
+            "People",
+            "person",
+            catalog
+                .people
+                .iter()
+                .map(|p| (p.id.as_str(), p.name.as_str()))
+                .collect(),
+        ),
+        (
+            "Schedules",
+            "schedule",
+            catalog
+                .schedules
+                .iter()
+                .map(|s| (s.id.as_str(), s.name.as_str()))
+                .collect(),
+        ),
+        (
+            "Teams",
+            "team",
+            catalog
+                .teams
+                .iter()
+                .map(|t| (t.id.as_str(), t.name.as_str()))
+                .collect(),
+        ),
+        (
+            "Shared channels",
+            "notifier",
+            catalog
+                .notifiers
+                .iter()
+                .map(|n| (n.id.as_str(), n.id.as_str()))
+                .collect(),
+        ),
+    ];
+    html! {
+        section aria-labelledby="test-page" {
+            h2 id="test-page" { "Send a test page" }
+            p class="muted" { "Proves the path to someone's phone works: the page goes through the same channels as a real one, and resolves when acknowledged. The readiness review looks for a recent acknowledged test page." }
+            form method="post" action="/oncall/test-page" {
+                (crate::pages::csrf_field(actor))
+                label for="test-page-target" { "Send to " }
+                select id="test-page-target" name="target" required {
+                    @for (label, kind, items) in &groups {
+                        @if !items.is_empty() {
+                            optgroup label=(label) {
+                                @for (id, name) in items {
+                                    option value={ (kind) ":" (id) } { (name) }
+                                }
+                            }
+                        }
+                    }
+                }
+                " "
+                button type="submit" { "Send test page" }
+            }
+        }
+    }
 }
 
 /// `at` in the schedule's zone, as `Mon 2026-11-30 09:00 EST`.

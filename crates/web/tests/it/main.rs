@@ -12,3 +12,4 @@ mod oncall;
 mod ops;
 mod settings;
 mod setup;
+mod silences;

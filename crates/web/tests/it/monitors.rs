@@ -919,3 +919,39 @@ async fn the_api_lists_everything_or_a_slice_and_refuses_bad_slices() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_monitor_page_backtests_the_range_and_marks_would_be_incidents() {
+    let (server, _) = seeded().await;
+    let (viewer, _) = server.signed_in("viewer@example.org", Role::Viewer).await;
+    let (status, html) = get_page(&viewer, &server, "/monitors/api/health").await;
+    assert_eq!(status, 200, "{html}");
+    let section = &html[html
+        .find(r#"id="backtest-heading""#)
+        .expect("backtest section")..];
+    // Three single failures half an hour apart over the last day: every
+    // one a page, and with checks every 5 minutes the third tips flap
+    // damping (21 results, 30 %) into one flapping notice.
+    assert!(
+        section.contains(
+            "3 pages, 1 flapping episode, 4 notifications, 34m in alert, over 291 samples"
+        ),
+        "{section}"
+    );
+    assert_eq!(section.matches(">OPENED<").count(), 3);
+    assert_eq!(section.matches(">FLAPPING<").count(), 1);
+    assert_eq!(section.matches(">RESOLVED<").count(), 3);
+    // The detail is the failure reason, escaped.
+    assert!(section.contains("api/health is down: &lt;script&gt;alert(1)&lt;/script&gt;"));
+    // The chart shades each would-be incident, with a text alternative.
+    assert_eq!(html.matches(r#"<g class="marker">"#).count(), 3);
+    assert!(html.contains("3 marked stretch(es): backtest: an incident would have been open from"));
+    assert!(html.contains("a backtest incident would have been open"));
+    // The existing chart is unchanged otherwise.
+    assert_eq!(html.matches(r#"class="failure-mark""#).count(), 3);
+
+    // A monitor without failures would not have paged.
+    let (_, home) = get_page(&viewer, &server, "/monitors/web/home").await;
+    assert!(home.contains("Nothing would have paged."), "{home}");
+    assert!(!home.contains(r#"<g class="marker">"#));
+}

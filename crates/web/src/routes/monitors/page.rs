@@ -1,8 +1,10 @@
 //! One monitor's page, `GET /monitors/{service}/{id}[?range=24h|7d|30d|90d]`:
 //! its state and settings, a latency chart over the chosen range, the
 //! 90-day availability bar, recent failures with their reasons, and its
-//! state history with the time spent in each state. Responders get Pause
-//! and Resume buttons. An unknown `range` is ignored with a notice, as the
+//! state history with the time spent in each state, and a backtest: the
+//! range's raw results replayed through the monitor's alerting
+//! (`shipshape_alert::backtest`), its would-be incidents shaded on the
+//! latency chart and listed. Responders get Pause and Resume buttons. An unknown `range` is ignored with a notice, as the
 //! list's filters are.
 
 use crate::pages::span_label;
@@ -13,7 +15,8 @@ use axum::extract::State;
 use jiff::{SignedDuration, Timestamp};
 use maud::{Markup, html};
 use serde::Deserialize;
-use shipshape_catalog::{Monitor, Service, human_duration};
+use shipshape_alert::backtest::{self, Backtest, EventKind, Sample};
+use shipshape_catalog::{Catalog, Monitor, Service, human_duration};
 use shipshape_store::{
     DayAvailability, LocationId, MonitorEventRecord, Role, SeriesPoint, StoredResult,
 };
@@ -22,7 +25,7 @@ use super::{Health, Known, MonitorView, WINDOWS, find, monitor_href, monitor_vie
 use crate::auth::{Actor, RequireRole, min};
 use crate::error::ApiError;
 use crate::extract::{Path, Query};
-use crate::pages::charts::{availability_bar, latency_chart, percent};
+use crate::pages::charts::{Marker, availability_bar, latency_chart, percent};
 use crate::pages::{Nav, csrf_field, empty_state, notice, page, when, when_precise};
 use crate::state::AppState;
 
@@ -32,6 +35,10 @@ const BAR_DAYS: u32 = 90;
 const FAILURES_SHOWN: u32 = 20;
 /// State changes listed.
 const EVENTS_SHOWN: u32 = 50;
+/// Raw results the backtest replays at most.
+const BACKTEST_CAP: u32 = 20_000;
+/// Backtest events listed.
+const BACKTEST_SHOWN: usize = 50;
 
 /// A latency chart's range, chosen with `?range=`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +101,56 @@ struct History {
     failures: Vec<StoredResult>,
     events: Vec<MonitorEventRecord>,
     locations: HashMap<LocationId, String>,
+    backtest: Option<Replay>,
+}
+
+/// The backtest of the chart's range.
+struct Replay {
+    result: Backtest,
+    /// Where the replay started: the range's start, or later when the
+    /// range holds more than [`BACKTEST_CAP`] checks at the monitor's
+    /// interval.
+    from: Timestamp,
+    /// Whether results were left out at the end to stay within the cap.
+    capped: bool,
+}
+
+/// Replays the monitor's raw results between `from` and `now`, at most
+/// [`BACKTEST_CAP`] of them, starting late enough that a monitor checked
+/// at its interval fits.
+async fn replay(
+    state: &AppState,
+    catalog: &Catalog,
+    id: shipshape_store::MonitorId,
+    (service, monitor): (&Service, &Monitor),
+    from: Timestamp,
+    now: Timestamp,
+) -> Result<Replay, ApiError> {
+    let every = SignedDuration::try_from(monitor.every).unwrap_or(SignedDuration::from_secs(60));
+    let earliest = every
+        .checked_mul(BACKTEST_CAP as i32)
+        .and_then(|span| now.checked_sub(span).ok())
+        .unwrap_or(from);
+    let from = from.max(earliest);
+    let mut results = state.store.results(id, from, now, BACKTEST_CAP + 1).await?;
+    let capped = results.len() > BACKTEST_CAP as usize;
+    results.truncate(BACKTEST_CAP as usize);
+    let samples: Vec<Sample> = results
+        .into_iter()
+        .map(|r| Sample {
+            at: r.at,
+            ok: r.ok,
+            latency_ms: Some(r.latency.as_secs_f64() * 1000.0),
+            reason: r.reason,
+        })
+        .collect();
+    let result =
+        backtest::run(catalog, &service.id, &monitor.id, &samples).map_err(ApiError::internal)?;
+    Ok(Replay {
+        result,
+        from,
+        capped,
+    })
 }
 
 /// `GET /monitors/{service}/{id}`.
@@ -129,7 +186,31 @@ pub(super) async fn monitor_page(
             .monitor_events_for(id, EVENTS_SHOWN, None)
             .await?;
         history.locations = state.store.locations().await?.into_iter().collect();
+        history.backtest = Some(replay(&state, &catalog, id, (service, monitor), from, now).await?);
     }
+    let markers: Vec<Marker> = history
+        .backtest
+        .iter()
+        .flat_map(|replay| &replay.result.incidents)
+        .map(|span| {
+            let to = span.resolved.unwrap_or(now);
+            Marker {
+                from: span.opened,
+                to,
+                label: match span.resolved {
+                    Some(_) => format!(
+                        "backtest: an incident would have been open from {} to {}",
+                        when_precise(span.opened),
+                        when_precise(to)
+                    ),
+                    None => format!(
+                        "backtest: an incident would have been open from {} on",
+                        when_precise(span.opened)
+                    ),
+                },
+            }
+        })
+        .collect();
     let title = format!("{} — {}", monitor.id, service.name);
     let href = monitor_href(&service.id, &monitor.id);
     Ok(page(
@@ -155,7 +236,8 @@ pub(super) async fn monitor_page(
                     None,
                 ))
             } @else {
-                (latency_section(&href, range, &history.points, from, now))
+                (latency_section(&href, range, &history.points, from, now, &markers))
+                @if let Some(replay) = &history.backtest { (backtest_section(range, replay, from)) }
                 (availability_section(&history.days))
                 (failures_section(&history))
                 (events_section(&history.events, now))
@@ -236,6 +318,7 @@ fn latency_section(
     points: &[SeriesPoint],
     from: Timestamp,
     now: Timestamp,
+    markers: &[Marker],
 ) -> Markup {
     html! {
         section aria-labelledby="latency-heading" {
@@ -256,13 +339,72 @@ fn latency_section(
             @if points.is_empty() {
                 p class="empty" { "No checks in the last " (range.as_str()) "." }
             } @else {
-                (latency_chart("latency", points, from, now, range.width()))
+                (latency_chart("latency", points, from, now, range.width(), markers))
                 p class="muted" {
                     "Latency of passing checks, per " (human_duration(range.width())) " (UTC). "
                     @if range == ChartRange::Day { "From raw results." } @else { "From hourly and daily rollups (within 4.8 %)." }
                 }
             }
         }
+    }
+}
+
+/// What the monitor's alerting would have done over the range: the
+/// summary, the would-be events as a table (the chart's marks in words).
+fn backtest_section(range: ChartRange, replay: &Replay, range_from: Timestamp) -> Markup {
+    let result = &replay.result;
+    let shown = result.events.len().min(BACKTEST_SHOWN);
+    html! {
+        section aria-labelledby="backtest-heading" {
+            h2 id="backtest-heading" { "Backtest" }
+            p class="muted" {
+                "What this monitor's alerting (expectations, confirmation, flap damping, anomaly rule, resolve hold) would have done over the last "
+                (range.as_str()) ", replayed from the raw results"
+                @if replay.from > range_from { " since " (when_precise(replay.from)) " (at most " (BACKTEST_CAP) " checks)" }
+                ". Would-be incidents are shaded on the latency chart. Silences and upstream incidents are not applied; nothing is paged."
+            }
+            @if replay.capped {
+                p class="notice" { "Capped: only the first " (BACKTEST_CAP) " results of the window were replayed; later ones are not counted." }
+            }
+            @if result.summary.samples == 0 {
+                p class="empty" { "No raw results in this range to replay (raw results are kept 7 days by default)." }
+            } @else {
+                p class="backtest-summary" { strong { (result.summary.line()) } }
+                @if result.events.is_empty() {
+                    p class="empty" { "Nothing would have paged." }
+                } @else {
+                    table class="backtest" {
+                        caption class="muted" {
+                            "Would-be alerts, oldest first"
+                            @if shown < result.events.len() { " (the first " (shown) " of " (result.events.len()) ")" }
+                        }
+                        thead { tr {
+                            th scope="col" { "When" } th scope="col" { "What" } th scope="col" { "Detail" }
+                        } }
+                        tbody {
+                            @for event in &result.events[..shown] {
+                                tr {
+                                    td { (when_precise(event.at)) }
+                                    td { span class={ "bt bt-" (event_class(event.kind)) } { (event.kind.label()) } }
+                                    td class="reason" { (event.detail) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn event_class(kind: EventKind) -> &'static str {
+    match kind {
+        EventKind::Opened => "opened",
+        EventKind::Flapping => "flapping",
+        EventKind::Settled => "settled",
+        EventKind::Resolved => "resolved",
+        EventKind::AnomalyFired => "anomaly",
+        EventKind::AnomalyCleared => "anomaly-cleared",
     }
 }
 
