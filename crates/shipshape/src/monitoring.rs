@@ -144,6 +144,7 @@ async fn evaluator(
             HashMap::new()
         }
     };
+    seed_anomaly_rules(&mut evaluator, catalog, store, now, &stored).await;
     for (key, state) in restored {
         let alert_key = shipshape_alert::engine::MonitorKey::new(&key.service, &key.monitor);
         let health = match state {
@@ -159,6 +160,67 @@ async fn evaluator(
         evaluator.restore(&alert_key, health, None, now, Some(emitted));
     }
     evaluator
+}
+
+/// How much history anomaly rules re-learn from at start: the raw results
+/// kept (7 days by default) hold a week of every hour-of-week slot.
+const ANOMALY_HISTORY: jiff::SignedDuration = jiff::SignedDuration::from_hours(7 * 24);
+/// At most this many stored results are replayed per monitor.
+const ANOMALY_HISTORY_CAP: usize = 200_000;
+
+/// Replays each anomaly-ruled monitor's stored results through the
+/// evaluator, so its band is learned again (and its warm-up passed) at
+/// start rather than a week later; then takes up its stored condition.
+async fn seed_anomaly_rules(
+    evaluator: &mut Evaluator,
+    catalog: &Catalog,
+    store: &Store,
+    now: jiff::Timestamp,
+    stored: &HashMap<String, SignalState>,
+) {
+    let ids: HashMap<MonitorName, MonitorId> = match store.monitors().await {
+        Ok(monitors) => monitors.into_iter().map(|m| (m.name, m.id)).collect(),
+        Err(err) => {
+            tracing::warn!(error = %err, "could not read monitors; anomaly rules start learning afresh");
+            return;
+        }
+    };
+    let from = now.checked_sub(ANOMALY_HISTORY).unwrap_or(now);
+    for (service, monitor) in catalog.monitors() {
+        let key = shipshape_alert::engine::MonitorKey::new(&service.id, &monitor.id);
+        if !evaluator.has_anomaly_rule(&key) {
+            continue;
+        }
+        let name = MonitorName {
+            service: service.id.clone(),
+            monitor: monitor.id.clone(),
+        };
+        let Some(&id) = ids.get(&name) else { continue };
+        let mut after = None;
+        let mut replayed = 0;
+        while replayed < ANOMALY_HISTORY_CAP {
+            let page = match store.results_after(id, from, now, after, 10_000).await {
+                Ok(page) => page,
+                Err(err) => {
+                    tracing::warn!(error = %err, monitor = %key, "could not read history for the anomaly rule");
+                    break;
+                }
+            };
+            let Some(last) = page.last() else { break };
+            after = Some((last.at, last.location));
+            replayed += page.len();
+            for result in &page {
+                let latency = result.latency.as_secs_f64() * 1000.0;
+                evaluator.observe_result(&key, result.at, result.ok, Some(latency));
+            }
+        }
+        let emitted = stored
+            .get(&key.anomaly_key())
+            .copied()
+            .unwrap_or(SignalState::Ok);
+        evaluator.restore_anomaly(&key, emitted);
+        tracing::debug!(monitor = %key, replayed, "anomaly rule re-learned from stored results");
+    }
 }
 
 /// How often the store is asked which monitors operators paused.

@@ -139,6 +139,8 @@ struct AnomalyTrack {
     checks: u32,
     failures: u32,
     emitted: SignalState,
+    /// The departure that last fired, for the signal's summary.
+    last: Option<crate::anomaly::Anomaly>,
 }
 
 /// Everything known of one monitor.
@@ -233,6 +235,7 @@ impl Evaluator {
                         checks: 0,
                         failures: 0,
                         emitted: SignalState::Ok,
+                        last: None,
                     });
                 }
                 keep.insert(key, track);
@@ -257,6 +260,21 @@ impl Evaluator {
             track.health_since = since;
             track.emitted = emitted.map(|state| (state, track_severity(track)));
         }
+    }
+
+    /// Takes up the stored condition of a monitor's anomaly signal, after
+    /// its history was replayed through [`Evaluator::observe_result`] (which
+    /// re-learns the band; its signals are dropped): the next result emits
+    /// only if the replayed condition differs from the stored one.
+    pub fn restore_anomaly(&mut self, key: &MonitorKey, emitted: SignalState) {
+        if let Some(anomaly) = self.tracks.get_mut(key).and_then(|t| t.anomaly.as_mut()) {
+            anomaly.emitted = emitted;
+        }
+    }
+
+    /// Whether the monitor has an anomaly rule.
+    pub fn has_anomaly_rule(&self, key: &MonitorKey) -> bool {
+        self.tracks.get(key).is_some_and(|t| t.anomaly.is_some())
     }
 
     /// Records a state change from the probe; returns the monitor's signal
@@ -392,6 +410,9 @@ fn observe_anomaly(
             let start = Timestamp::from_second(anomaly.bucket * BUCKET_SECS).ok()?;
             if let Some(value) = bucket_value(anomaly) {
                 fired = anomaly.detector.observe(start, value);
+                if fired.is_some() {
+                    anomaly.last = fired;
+                }
             }
         }
         anomaly.bucket = bucket;
@@ -422,7 +443,12 @@ fn observe_anomaly(
         Metric::ErrorRate => format!("{:.1}%", v * 100.0),
         _ => format!("{v:.0} ms"),
     };
-    let summary = match fired {
+    let shown = if state == SignalState::Firing {
+        fired.or(anomaly.last)
+    } else {
+        None
+    };
+    let summary = match shown {
         Some(found) => format!(
             "{key}: {what} {} is {} its usual band ({}–{})",
             unit(found.value),

@@ -276,10 +276,11 @@ pub fn plan_step(
             }
         ));
         match next {
-            Some((s, r, _)) => {
+            // Run at once, but keep the grid for the steps after it.
+            Some((s, r, at)) => {
                 step = s;
                 round = r;
-                due = now;
+                due = at;
             }
             None => return plan,
         }
