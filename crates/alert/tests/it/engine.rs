@@ -91,7 +91,11 @@ fn the_first_matching_route_wins_unless_it_says_continue() {
         t0(),
     );
     let ids: Vec<&str> = policies.iter().map(|(p, _)| p.as_str()).collect();
-    assert_eq!(ids, ["first", "second"], "continue, then the next match only");
+    assert_eq!(
+        ids,
+        ["first", "second"],
+        "continue, then the next match only"
+    );
     assert!(note.contains("first, second"), "{note}");
 
     let (policies, _) = escalations_for(
@@ -119,7 +123,11 @@ fn steps_keep_their_grid_and_repeat_after_the_pause() {
     let reached: Vec<&str> = plan.recipients.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(reached, ["person:alice#0"]);
     assert!(plan.notes[0].contains("reached nobody"), "{:?}", plan.notes);
-    assert!(plan.notes[0].contains("sms needs an [sms_gateway]"), "{:?}", plan.notes);
+    assert!(
+        plan.notes[0].contains("sms needs an [sms_gateway]"),
+        "{:?}",
+        plan.notes
+    );
     // After step 2 of round 1: round 2 starts 5m + 10m after round 1.
     let (step, round, due) = plan.next.unwrap();
     assert_eq!((step, round), (0, 1));
@@ -127,7 +135,14 @@ fn steps_keep_their_grid_and_repeat_after_the_pause() {
 
     // Run late, the following step stays on the grid.
     let late = t0() + SignedDuration::from_mins(7);
-    let plan = plan_step(&catalog, "first", 1, 0, t0() + SignedDuration::from_mins(5), late);
+    let plan = plan_step(
+        &catalog,
+        "first",
+        1,
+        0,
+        t0() + SignedDuration::from_mins(5),
+        late,
+    );
     assert_eq!(plan.next.unwrap().2, t0() + SignedDuration::from_mins(15));
 
     // The last step of the last round ends the policy.
@@ -143,7 +158,12 @@ fn a_policy_that_reaches_nobody_ends_and_says_so() {
     let plan = plan_step(&catalog, "first", 0, 0, t0(), t0());
     assert!(plan.recipients.is_empty());
     assert_eq!(plan.next, None);
-    assert!(plan.notes.last().unwrap().contains("no step reaches anyone"));
+    assert!(
+        plan.notes
+            .last()
+            .unwrap()
+            .contains("no step reaches anyone")
+    );
 }
 
 /// A day of five-minute latencies around 100 ms, then one around 900 ms.
@@ -168,7 +188,12 @@ fn a_replayed_history_rearms_the_anomaly_rule_without_resending() {
     let mut evaluator = Evaluator::new(EvaluatorPolicy::default());
     evaluator.set_catalog(&catalog, t0());
     assert!(evaluator.has_anomaly_rule(&key));
-    evaluator.observe_state(&key, t0() - SignedDuration::from_hours(24 * 9), Health::Up, None);
+    evaluator.observe_state(
+        &key,
+        t0() - SignedDuration::from_hours(24 * 9),
+        Health::Up,
+        None,
+    );
     // Nine days, the last hour far above the band: the rule fires.
     feed(&mut evaluator, &key, 9, Some(9 * 24 * 12 - 12));
 
@@ -177,7 +202,10 @@ fn a_replayed_history_rearms_the_anomaly_rule_without_resending() {
     same.restore_anomaly(&key, SignalState::Firing);
     let next = t0() + SignedDuration::from_mins(5);
     let signals = same.observe_result(&key, next, true, Some(905.0));
-    assert!(signals.iter().all(|s| !s.key.starts_with("anomaly:")), "{signals:?}");
+    assert!(
+        signals.iter().all(|s| !s.key.starts_with("anomaly:")),
+        "{signals:?}"
+    );
 
     // Stored as clear (the firing was never recorded): it is said now.
     let mut behind = evaluator.clone();
@@ -188,5 +216,9 @@ fn a_replayed_history_rearms_the_anomaly_rule_without_resending() {
         .find(|s| s.key == "anomaly:api/latency")
         .expect("the anomaly signal");
     assert_eq!(anomaly.state, SignalState::Firing);
-    assert!(anomaly.summary.contains("above its usual band"), "{}", anomaly.summary);
+    assert!(
+        anomaly.summary.contains("above its usual band"),
+        "{}",
+        anomaly.summary
+    );
 }
