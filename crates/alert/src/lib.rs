@@ -1,11 +1,11 @@
-//! Alerting: turning monitor results into incidents and getting a human to
-//! look at them. The crate will hold incidents, flap damping, anomaly rules,
-//! on-call, routing and notifiers; so far it holds on-call ([`oncall`]):
-//! who is on call when, from a catalog [`Schedule`], and the same timeline
-//! as an iCalendar feed; and flap damping ([`flap`]): weighted detection
-//! of a monitor that keeps changing state, so it pages once; and anomaly
-//! detection ([`anomaly`]): a latency or error rate out of the band learned
-//! from its own hour-of-week history.
+//! Alerting decisions: turning monitor results and incoming alerts into
+//! incidents and getting a human to look at them. [`engine`] is the
+//! incident engine (evaluator, reconcile, routing, escalation steps,
+//! notices); [`flap`] and [`anomaly`] are its detectors; [`oncall`]
+//! resolves schedules into shifts; [`ack`] signs acknowledge links;
+//! [`incoming`] parses Alertmanager and generic events; [`silence`] holds
+//! matchers and windows; [`backtest`] replays history through a monitor's
+//! rules. The IO half (store, delivery) is `shipshape-pager`.
 //!
 //! What it must never do: IO of any kind (no store, no network, no files)
 //! or read the wall clock. Every function takes the times it needs, so a

@@ -210,7 +210,7 @@ pub struct Person {
     pub name: String,
     /// `timezone`: the person's IANA time zone, e.g. `"Europe/Berlin"`.
     pub timezone: Option<TimeZone>,
-    /// `contact`: how to reach them, in order of preference.
+    /// `contact`: how to reach them; a page goes to every working one at once.
     pub contacts: Vec<Channel>,
 }
 
@@ -775,7 +775,8 @@ pub struct DatastoreCheck {
 /// `anomaly = {…}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Anomaly {
-    /// `metric`: e.g. `"latency_p95"`.
+    /// `metric`: `"latency_p95"`, `"latency_p50"` or `"error_rate"`, over
+    /// five-minute buckets.
     pub metric: String,
     /// `sensitivity`: `"low"`, `"medium"` (default) or `"high"`.
     pub sensitivity: Sensitivity,
@@ -823,6 +824,16 @@ pub struct StatusPage {
     pub components: Vec<StatusComponent>,
     /// `publish`: where static copies of the page are written.
     pub publish: Vec<PublishTarget>,
+    /// `url`: where the public reads the page (its links and feeds use it).
+    pub url: Option<url::Url>,
+    /// `timezone`: the IANA zone times are shown in (default `UTC`).
+    pub timezone: Option<TimeZone>,
+    /// `publish_every`: how often static copies are refreshed even when
+    /// nothing changed (default `5m`, at least `30s`).
+    pub publish_every: Duration,
+    /// `stale_after`: when a static copy older than this flags itself as
+    /// possibly out of date (default `15m`, at least `publish_every`).
+    pub stale_after: Duration,
 }
 
 /// A component shown on the status page.

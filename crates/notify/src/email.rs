@@ -1,7 +1,8 @@
 //! Email over SMTP (lettre's tokio transport, one connection per delivery
 //! so concurrent deliveries never wait on each other): a multipart
 //! text + HTML message whose `Message-ID` is the delivery key and whose
-//! follow-ups (`In-Reply-To`/`References` the incident's dedup key) thread
+//! every message `References` the incident's dedup key (follow-ups also
+//! `In-Reply-To` it), so the page and its follow-ups thread
 //! under the incident. SMTP 4xx and network trouble are retried, 5xx is
 //! rejected.
 
@@ -110,10 +111,13 @@ impl Smtp {
         for recipient in recipients {
             builder = builder.to(recipient);
         }
+        // Every message of an incident references the same thread id, so
+        // mail clients group the page, its repeats and follow-ups.
+        let thread = format!("<{}@shipshape>", msg_id(&m.dedup_key));
         if m.kind != MessageKind::Trigger {
-            let thread = format!("<{}@shipshape>", msg_id(&m.dedup_key));
-            builder = builder.in_reply_to(thread.clone()).references(thread);
+            builder = builder.in_reply_to(thread.clone());
         }
+        builder = builder.references(thread);
         for (name, value) in [
             ("X-Shipshape-Delivery", render::one_line(&m.key)),
             ("Auto-Submitted", "auto-generated".to_owned()),

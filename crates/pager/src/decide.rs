@@ -325,9 +325,15 @@ async fn run_step(
         NoticeKind::Trigger
     };
     let notice = notice_for(&incident, &alerts, kind, now);
+    // The step's due time makes a restarted escalation (after a silence or
+    // an upstream incident ends) page again, while a repeated decision of
+    // the same step stores nothing twice.
     let discriminator = format!(
-        "{}/r{}s{}",
-        escalation.policy, escalation.round, escalation.step
+        "{}/r{}s{}@{}",
+        escalation.policy,
+        escalation.round,
+        escalation.step,
+        due.as_millisecond()
     );
     let outbox: Vec<NewOutboxMessage> = plan
         .recipients

@@ -10,7 +10,7 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 use shipshape_alert::ack;
 use shipshape_alert::engine::{Notice, NoticeKind, Recipient};
-use shipshape_catalog::{Catalog, Channel, Gateway, Setting};
+use shipshape_catalog::{Catalog, Channel, Gateway, Setting, Smtp};
 use shipshape_clock::SharedClock;
 use shipshape_notify::{
     Destination, GatewayTemplate, MAX_ATTEMPTS, Message, MessageKind, Outcome, Sender, Severity,
@@ -30,7 +30,9 @@ const BATCH: u32 = 64;
 #[derive(Clone)]
 pub(crate) struct Courier {
     pub store: Store,
-    pub sender: Arc<Sender>,
+    /// The sender and the `[smtp]` it was built for: rebuilt when a
+    /// reloaded catalog changes `[smtp]`.
+    pub sender: Arc<std::sync::Mutex<(Option<Smtp>, Arc<Sender>)>>,
     pub ack_key: Arc<Vec<u8>>,
     pub base_url: Option<String>,
     pub clock: SharedClock,
@@ -41,12 +43,17 @@ impl Courier {
     /// attempted.
     pub async fn deliver_due(&self, catalog: &Arc<Catalog>, now: Timestamp) -> Result<usize> {
         let claimed = self.store.claim_outbox(now, LEASE, BATCH).await?;
+        if claimed.is_empty() {
+            return Ok(0);
+        }
+        let sender = self.sender_for(catalog);
         let count = claimed.len();
         let mut tasks = JoinSet::new();
         for message in claimed {
             let courier = self.clone();
             let catalog = catalog.clone();
-            tasks.spawn(async move { courier.deliver_one(&catalog, message, now).await });
+            let sender = sender.clone();
+            tasks.spawn(async move { courier.deliver_one(&catalog, &sender, message, now).await });
         }
         while let Some(joined) = tasks.join_next().await {
             match joined {
@@ -58,9 +65,25 @@ impl Courier {
         Ok(count)
     }
 
+    /// The sender for the catalog's `[smtp]`, rebuilt if it changed (a bad
+    /// new `[smtp]` keeps the previous sender, with a warning).
+    fn sender_for(&self, catalog: &Catalog) -> Arc<Sender> {
+        let mut current = self.sender.lock().unwrap_or_else(|e| e.into_inner());
+        if current.0 != catalog.smtp {
+            match crate::sender_for(catalog) {
+                Ok(sender) => *current = (catalog.smtp.clone(), Arc::new(sender)),
+                Err(error) => {
+                    tracing::warn!(%error, "keeping the previous [smtp] settings");
+                }
+            }
+        }
+        current.1.clone()
+    }
+
     async fn deliver_one(
         &self,
         catalog: &Catalog,
+        sender: &Sender,
         message: OutboxMessage,
         claimed_at: Timestamp,
     ) -> Result<()> {
@@ -81,7 +104,7 @@ impl Courier {
                 Err(reason) => Outcome::Rejected { reason },
                 Ok(destination) => {
                     let rendered = self.render(catalog, &message, &notice, claimed_at);
-                    self.sender.deliver(&rendered, &destination).await
+                    sender.deliver(&rendered, &destination).await
                 }
             },
         };

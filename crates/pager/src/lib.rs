@@ -92,11 +92,12 @@ impl Pager {
         base_url: Option<String>,
     ) -> Result<Pager> {
         let sender = sender_for(&catalog.borrow())?;
+        let smtp = catalog.borrow().smtp.clone();
         let ack_key = store.server_key(ACK_KEY).await?;
         Ok(Pager {
             courier: deliver::Courier {
                 store: store.clone(),
-                sender: Arc::new(sender),
+                sender: Arc::new(std::sync::Mutex::new((smtp, Arc::new(sender)))),
                 ack_key: Arc::new(ack_key),
                 base_url,
                 clock: clock.clone(),
@@ -201,7 +202,7 @@ pub async fn record_signals(store: &Store, signals: &[AlertSignal], now: Timesta
 }
 
 /// The sender for the catalog's `[smtp]` (its `ca` file read now).
-fn sender_for(catalog: &Catalog) -> Result<Sender> {
+pub(crate) fn sender_for(catalog: &Catalog) -> Result<Sender> {
     let smtp = match &catalog.smtp {
         None => None,
         Some(smtp) => {

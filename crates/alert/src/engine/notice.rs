@@ -53,8 +53,8 @@ pub struct Notice {
     pub kind: NoticeKind,
     /// The incident, if any (test pages have none).
     pub incident: Option<i64>,
-    /// A stable key per incident (`shipshape-incident-ID`; a test page's
-    /// own key): PagerDuty's dedup key, the email thread.
+    /// A stable key per incident (`shipshape-incident-ID`, test pages
+    /// included): PagerDuty's dedup key, the email thread.
     pub dedup_key: String,
     /// One line.
     pub title: String,

@@ -706,10 +706,26 @@ fn status_page(ctx: &mut Ctx, t: &mut Table) -> Option<StatusPage> {
     let title = t.req(ctx, "title", text);
     let components = tables(ctx, t, "components", status_component);
     let publish = tables(ctx, t, "publish", publish_target);
+    let url = t.opt(ctx, "url", |c, f| url(c, f, HTTP));
+    let timezone = t.opt(ctx, "timezone", timezone);
+    let publish_every = t
+        .opt(ctx, "publish_every", |c, f| {
+            duration_at_least(c, f, Duration::from_secs(30))
+        })
+        .unwrap_or(Duration::from_secs(300));
+    let stale_after = t
+        .opt(ctx, "stale_after", |c, f| {
+            duration_at_least(c, f, publish_every)
+        })
+        .unwrap_or(Duration::from_secs(900).max(publish_every * 2));
     Some(StatusPage {
         title: title?,
         components,
         publish,
+        url,
+        timezone,
+        publish_every,
+        stale_after,
     })
 }
 

@@ -421,7 +421,9 @@ fn datastore_check(
 }
 
 fn anomaly(ctx: &mut Ctx, t: &mut Table) -> Option<Anomaly> {
-    let metric = t.req(ctx, "metric", text);
+    let metric = t.req(ctx, "metric", |c, f| {
+        one_of(c, f, &["latency_p95", "latency_p50", "error_rate"]).map(str::to_owned)
+    });
     let sensitivity = t.opt(ctx, "sensitivity", |c, f| {
         choice(
             c,

@@ -58,7 +58,12 @@ async fn trigger_email_has_subject_parts_links_and_ids() {
         Some("auto-generated")
     );
     assert!(email.header("In-Reply-To").is_none());
-    assert!(email.header("References").is_none());
+    assert!(
+        email
+            .header("References")
+            .is_some_and(|r| r.contains("@shipshape>")),
+        "the page starts the incident's thread"
+    );
     assert!(
         email
             .header("From")
