@@ -19,7 +19,10 @@
 //! conditions ([`AlertRecord`]), incidents ([`Incident`]) with their alerts
 //! and timeline, escalation progress, the notification outbox
 //! ([`OutboxMessage`]) and server keys. `silences.rs` keeps silences
-//! ([`SilenceRecord`], matcher and recurrence text). With the cargo feature `testing`,
+//! ([`SilenceRecord`], matcher and recurrence text). `status/` keeps what
+//! responders tell the public: status-page incidents
+//! ([`StatusIncidentRecord`]), maintenances ([`MaintenanceRecord`]), their
+//! updates and component overrides. With the cargo feature `testing`,
 //! the `testing` module provides throwaway databases for tests.
 
 mod alerting;
@@ -31,6 +34,7 @@ mod heartbeats;
 mod migrate;
 mod monitoring;
 mod silences;
+mod status;
 mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -50,6 +54,10 @@ pub use monitoring::{
     SeriesPoint, StoredResult, Uptime,
 };
 pub use silences::{NewSilence, SilenceRecord, SilenceWindow};
+pub use status::{
+    ComponentOverride, MaintenanceRecord, NewMaintenance, NewStatusIncident, NewStatusUpdate,
+    StatusIncidentRecord, StatusUpdateRecord,
+};
 pub use store::Store;
 
 use std::time::Duration;

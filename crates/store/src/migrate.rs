@@ -78,6 +78,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_silences.sql"),
         postgres: include_str!("../migrations/postgres/0006_silences.sql"),
     },
+    Migration {
+        version: 7,
+        name: "status",
+        sqlite: include_str!("../migrations/sqlite/0007_status.sql"),
+        postgres: include_str!("../migrations/postgres/0007_status.sql"),
+    },
 ];
 
 /// The key of the PostgreSQL advisory lock held while migrating

@@ -44,6 +44,7 @@ mod monitoring_reads;
 mod sessions;
 mod setup;
 mod silences;
+mod status;
 mod tokens;
 mod users;
 
