@@ -3,8 +3,8 @@
 # and running: PostgreSQL (database `test` on 127.0.0.1:5432), Redis
 # (127.0.0.1:6379) and MariaDB (127.0.0.1:3306, root without password,
 # database `test`) for the datastore probes, Chromium with ChromeDriver
-# for the browser tests, and aiosmtpd and Prometheus for the alerting
-# end-to-end tests. Idempotent: does nothing when all
+# for the browser tests, aiosmtpd and Prometheus for the alerting
+# end-to-end tests, and feedparser for the status page's feeds. Idempotent: does nothing when all
 # is in place. Installs with apt-get on Debian/Ubuntu; elsewhere it says what
 # to install and fails.
 set -euo pipefail
@@ -70,7 +70,7 @@ if have mariadb && ! mariadb -uroot -h127.0.0.1 -e 'select 1' test >/dev/null 2>
   as_root mariadb -e "CREATE DATABASE IF NOT EXISTS test" >/dev/null 2>&1 || true
 fi
 
-# --- aiosmtpd and Prometheus (alerting end-to-end tests) --------------------
+# --- aiosmtpd, feedparser and Prometheus (end-to-end tests) -----------------
 # A real SMTP server receives pages by email; a real Prometheus server fires
 # a rule at Shipshape's Alertmanager endpoint.
 if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
@@ -78,6 +78,12 @@ if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check aiosmtpd >/dev/null 2>&1 \
     || python3 -m pip install --quiet --break-system-packages aiosmtpd >/dev/null 2>&1 \
     || apt_install python3-aiosmtpd
+fi
+if ! python3 -c 'import feedparser' >/dev/null 2>&1; then
+  echo "prepare-test-env: installing feedparser (PyPI)"
+  python3 -m pip install --quiet --disable-pip-version-check feedparser >/dev/null 2>&1 \
+    || python3 -m pip install --quiet --break-system-packages feedparser >/dev/null 2>&1 \
+    || apt_install python3-feedparser
 fi
 if ! have prometheus; then
   echo "prepare-test-env: installing prometheus"

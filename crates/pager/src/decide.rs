@@ -4,7 +4,7 @@
 //! an idempotency key derived from the decision, so a pass repeated after
 //! a crash stores nothing twice.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use jiff::Timestamp;
 use shipshape_alert::engine::{
@@ -73,7 +73,13 @@ async fn reconcile_pass(
     let open = store.open_incidents().await?;
     let views: Vec<_> = open.iter().map(|(i, a)| view(i, a)).collect();
     let silences = silences(store, now).await?;
+    let maintained = maintained_monitors(store, catalog, now).await?;
     let silenced = |labels: &BTreeMap<String, String>, at: Timestamp| {
+        if let (Some(service), Some(monitor)) = (labels.get("service"), labels.get("monitor"))
+            && let Some(name) = maintained.get(&(service.clone(), monitor.clone()))
+        {
+            return Some(format!("maintenance \"{name}\" is in progress"));
+        }
         silence::silenced_by(&silences, labels, at).map(|s| {
             let matchers = silence::format_matchers(&s.matchers);
             match &s.comment {
@@ -95,6 +101,39 @@ async fn reconcile_pass(
         report.actions += 1;
     }
     Ok(())
+}
+
+/// The monitors behind the status page components of every maintenance in
+/// progress, with the maintenance's name: their pages are held while it
+/// lasts.
+async fn maintained_monitors(
+    store: &Store,
+    catalog: &Catalog,
+    now: Timestamp,
+) -> Result<HashMap<(String, String), String>> {
+    let mut out = HashMap::new();
+    let Some(page) = &catalog.status_page else {
+        return Ok(out);
+    };
+    let until = now + jiff::SignedDuration::from_millis(1);
+    for maintenance in store.maintenances(now, until).await? {
+        if !matches!(maintenance.status.as_str(), "in_progress" | "verifying") {
+            continue;
+        }
+        for component in &page.components {
+            let id = shipshape_status::slug(&component.name);
+            if !maintenance.components.contains(&id) {
+                continue;
+            }
+            for monitor in &component.monitors {
+                out.insert(
+                    (monitor.service.clone(), monitor.monitor.clone()),
+                    maintenance.name.clone(),
+                );
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The stored silences that still stand, as the engine reads them (one

@@ -62,6 +62,8 @@ pub enum Command {
     /// Alerting tools: try a monitor's alert rules on past results before
     /// they page anyone (`shipshape alert backtest`).
     Alert(AlertArgs),
+    /// The public status page: export it as a static site.
+    Status(StatusArgs),
 }
 
 /// Where the catalog and the store are.
@@ -227,6 +229,28 @@ pub enum HeartbeatCommand {
         config: ConfigArg,
         /// `service/monitor`.
         monitor: String,
+    },
+}
+
+/// Arguments of `shipshape status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(subcommand)]
+    pub command: StatusCommand,
+}
+
+/// Status page subcommands.
+#[derive(Debug, Subcommand)]
+pub enum StatusCommand {
+    /// Write the public status page as a static site (HTML, CSS, the
+    /// Statuspage-compatible JSON under api/v2/, Atom and RSS feeds,
+    /// badges) to a directory, replacing what was there atomically.
+    Export {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// The directory to write.
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 

@@ -8,6 +8,7 @@ mod demo;
 mod load;
 mod logging;
 mod monitoring;
+mod publish;
 mod reload;
 mod secrets;
 
@@ -39,6 +40,7 @@ fn main() -> ExitCode {
             Command::Token(args) => commands::token::run(args).await,
             Command::Heartbeat(args) => commands::heartbeat::run(args).await,
             Command::Alert(args) => commands::alert::run(args).await,
+            Command::Status(args) => commands::status::run(args).await,
         }
     });
     match result {

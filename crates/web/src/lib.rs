@@ -26,6 +26,7 @@ mod pages;
 mod routes;
 mod server;
 mod state;
+pub mod status_snapshot;
 
 pub use access::{Access, RouteInfo, Routes};
 pub use auth::Actor;

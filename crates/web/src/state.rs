@@ -49,6 +49,10 @@ pub struct AppState {
     pub pager: Option<Arc<Notify>>,
     /// The acknowledge-link key, read from the store on first use.
     ack_key: Arc<AckKey>,
+    /// The public status page's last snapshot.
+    pub(crate) status: Arc<crate::status_snapshot::SnapshotCache>,
+    /// Poked when the public status changes (the publisher re-exports).
+    pub status_publisher: Option<Arc<Notify>>,
 }
 
 /// The cached acknowledge-link key; its `Debug` never shows the secret.
@@ -86,6 +90,24 @@ impl AppState {
             heartbeats: None,
             pager: None,
             ack_key: Arc::default(),
+            status: Arc::default(),
+            status_publisher: None,
+        }
+    }
+
+    /// Pokes `publisher` whenever responders change what the public status
+    /// page shows (incidents, maintenance, overrides).
+    pub fn with_status_publisher(mut self, publisher: Arc<Notify>) -> Self {
+        self.status_publisher = Some(publisher);
+        self
+    }
+
+    /// Something the public page shows changed: rebuild on the next
+    /// request and tell the publisher.
+    pub fn status_changed(&self) {
+        self.status.invalidate();
+        if let Some(publisher) = &self.status_publisher {
+            publisher.notify_one();
         }
     }
 

@@ -120,6 +120,10 @@ name = "Jobs"
   tcp = { host = "127.0.0.1", port = 9 }
   every = "30s"
 
+[status_page]
+title = "Example status"
+components = [{ name = "Jobs", monitors = ["jobs/worker"] }]
+
 [[service]]
 id = "web"
 name = "Website"

@@ -298,3 +298,35 @@ async fn a_silence_holds_pages_until_it_ends_then_the_page_goes_out() {
         "paged once the silence ended"
     );
 }
+
+#[tokio::test]
+async fn maintenance_in_progress_holds_the_pages_of_its_components() {
+    let mut sim = Sim::new(CATALOG, NO_HOOK).await;
+    let id = sim
+        .store
+        .schedule_maintenance(&shipshape_store::NewMaintenance {
+            name: "Queue upgrade".into(),
+            impact: "minor".into(),
+            components: vec!["jobs".into()],
+            scheduled_for: sim.now(),
+            scheduled_until: sim.now() + jiff::SignedDuration::from_hours(1),
+            message: "Jobs pause for an hour.".into(),
+            created_by: "Alice".into(),
+            at: sim.now(),
+        })
+        .await
+        .unwrap();
+    sim.store.advance_maintenances(sim.now()).await.unwrap();
+    assert_eq!(
+        sim.store.maintenance(id).await.unwrap().unwrap().status,
+        "in_progress"
+    );
+    sim.check("jobs", "worker", false).await;
+    let (incident, _) = sim.store.open_incidents().await.unwrap().remove(0);
+    let reason = incident.suppressed.unwrap_or_default();
+    assert!(reason.contains("Queue upgrade"), "{reason}");
+    assert!(
+        sim.sent("trigger").await.is_empty(),
+        "no page during maintenance"
+    );
+}

@@ -4,6 +4,7 @@
 pub mod alert;
 pub mod heartbeat;
 pub mod serve;
+pub mod status;
 pub mod token;
 pub mod user;
 pub mod validate;

@@ -119,13 +119,23 @@ pub async fn serve(
     )
     .await?;
     let paging = pager.spawn(stopped(stop_rx.clone()));
+    let status_changed = Arc::new(tokio::sync::Notify::new());
+    let publishing = crate::publish::spawn(
+        store.clone(),
+        state.catalog.clone(),
+        state.clock.clone(),
+        status_changed.clone(),
+        stopped(stop_rx.clone()),
+    );
     let state = state
         .with_heartbeats(monitoring.heartbeats())
-        .with_pager(pager_waker);
+        .with_pager(pager_waker)
+        .with_status_publisher(status_changed);
     let result = shipshape_web::launch(state, listener, tls, stopped(stop_rx)).await;
     reloader.abort();
     monitoring.join().await;
     let _ = paging.await;
+    let _ = publishing.await;
     tokio::time::timeout(Duration::from_secs(10), store.close())
         .await
         .ok();

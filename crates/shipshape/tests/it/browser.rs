@@ -153,6 +153,30 @@ impl ChromeDriver {
     }
 }
 
+/// A headless Chromium session through `driver`, with its own profile.
+async fn session(driver: &ChromeDriver, profile: &std::path::Path) -> fantoccini::Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--window-size=1280,900",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        }),
+    );
+    // ChromeDriver is on loopback: plain HTTP, no TLS stack needed.
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector)
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .expect("a chromium session starts")
+}
+
 impl Drop for ChromeDriver {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -189,26 +213,7 @@ fn chromium_logs_into_the_demo_and_sees_the_admin_shell() {
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let (html, png, monitor, oncall) = runtime.block_on(async move {
-        let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({
-                "binary": "/usr/bin/chromium",
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--disable-quic", "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--window-size=1280,900",
-                    format!("--user-data-dir={}", profile.path().display()),
-                ],
-            }),
-        );
-        // ChromeDriver is on loopback: plain HTTP, no TLS stack needed.
-        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        let client = ClientBuilder::new(connector)
-            .capabilities(caps)
-            .connect(&driver.url)
-            .await
-            .expect("a chromium session starts");
+        let client = session(&driver, profile.path()).await;
         client.goto(&format!("{base}/login")).await.unwrap();
         client
             .find(Locator::Css("input[name=email]"))
@@ -373,4 +378,125 @@ fn chromium_logs_into_the_demo_and_sees_the_admin_shell() {
         "still on the login page"
     );
     drop(demo);
+}
+
+/// What an accessibility smoke check finds on a status page.
+#[derive(Debug, serde::Deserialize)]
+struct Smoke {
+    h1: usize,
+    main: usize,
+    header: usize,
+    footer: usize,
+    /// Heading levels in document order.
+    levels: Vec<u8>,
+    /// Bar cells, and those with a text alternative.
+    cells: usize,
+    described: usize,
+    /// Images without alt text.
+    bare_images: usize,
+}
+
+const SMOKE: &str = r#"
+const levels = [...document.querySelectorAll('h1,h2,h3,h4,h5,h6')].map(h => +h.tagName[1]);
+const cells = [...document.querySelectorAll('svg.bar rect')];
+return {
+  h1: document.querySelectorAll('h1').length,
+  main: document.querySelectorAll('main').length,
+  header: document.querySelectorAll('header').length,
+  footer: document.querySelectorAll('footer').length,
+  levels,
+  cells: cells.length,
+  described: cells.filter(r => r.querySelector('title') || r.getAttribute('aria-label')).length,
+  bare_images: [...document.querySelectorAll('img')].filter(i => !i.hasAttribute('alt')).length,
+};
+"#;
+
+/// Checks landmarks, one h1, no skipped heading level and a text
+/// alternative on every bar cell.
+fn assert_accessible(what: &str, smoke: &Smoke) {
+    assert_eq!(smoke.h1, 1, "{what}: one h1");
+    assert!(
+        smoke.main == 1 && smoke.header >= 1 && smoke.footer >= 1,
+        "{what}: landmarks {smoke:?}"
+    );
+    for pair in smoke.levels.windows(2) {
+        assert!(
+            pair[1] <= pair[0] + 1,
+            "{what}: heading order {:?}",
+            smoke.levels
+        );
+    }
+    assert!(smoke.cells > 0, "{what}: availability bars drawn");
+    assert_eq!(smoke.described, smoke.cells, "{what}: every cell described");
+    assert_eq!(smoke.bare_images, 0, "{what}: images have alt text");
+}
+
+#[test]
+fn chromium_renders_the_live_status_page_and_its_static_copy() {
+    let (dir, server, site) = crate::status::running_with_incident_and_maintenance();
+    // A plain static server for the exported copy.
+    let static_port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut static_server = Command::new("python3")
+        .args([
+            "-m",
+            "http.server",
+            &static_port.to_string(),
+            "--bind",
+            "127.0.0.1",
+        ])
+        .current_dir(&site)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("python3 serves the static copy");
+    let static_base = format!("http://127.0.0.1:{static_port}");
+    assert!(eventually(Duration::from_secs(10), || {
+        reqwest::blocking::get(format!("{static_base}/index.html")).is_ok()
+    }));
+    let driver = ChromeDriver::start();
+    let profile = tempfile::tempdir().unwrap();
+    let live = format!("{}/status", server.base);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let pages = runtime.block_on(async {
+        let client = session(&driver, profile.path()).await;
+        let mut out = Vec::new();
+        for (name, url) in [
+            ("live", live.clone()),
+            ("static", format!("{static_base}/index.html")),
+            ("static-history", format!("{static_base}/history.html")),
+        ] {
+            client.goto(&url).await.unwrap();
+            let html = client.source().await.unwrap();
+            let png = client.screenshot().await.unwrap();
+            let smoke: Smoke =
+                serde_json::from_value(client.execute(SMOKE, vec![]).await.unwrap()).unwrap();
+            out.push((name, html, png, smoke));
+        }
+        client.close().await.unwrap();
+        out
+    });
+    let _ = static_server.kill();
+    let _ = static_server.wait();
+    for (name, html, png, smoke) in &pages {
+        std::fs::write(artifacts_dir().join(format!("status-{name}.png")), png).unwrap();
+        assert!(png.starts_with(b"\x89PNG"));
+        assert!(
+            html.contains("Slow logins"),
+            "{name}: the incident is shown"
+        );
+        if *name != "static-history" {
+            assert!(html.contains("Website"), "{name}: components");
+            assert!(html.contains("Database upgrade"), "{name}: maintenance");
+            assert!(
+                html.contains("We are investigating slow logins."),
+                "{name}: the incident timeline"
+            );
+            assert_accessible(name, smoke);
+        }
+    }
+    drop(dir);
 }

@@ -9,4 +9,5 @@ mod cli;
 mod monitoring;
 mod secrets;
 mod serve;
+mod status;
 mod util;

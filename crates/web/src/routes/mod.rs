@@ -13,6 +13,8 @@ mod monitors;
 mod oncall;
 mod settings;
 mod silences;
+mod status_admin;
+mod status_public;
 mod test_page;
 mod ui;
 
@@ -59,8 +61,10 @@ fn all_routes(routes: Routes) -> Routes {
     let routes = monitors::routes(routes);
     let routes = incidents::routes(routes);
     let routes = silences::routes(routes);
+    let routes = status_admin::routes(routes);
     let routes = alerts::routes(routes);
     let routes = oncall::routes(routes);
+    let routes = status_public::routes(routes);
     let routes = heartbeat::routes(routes);
     let routes = settings::routes(routes);
     api::routes(routes)

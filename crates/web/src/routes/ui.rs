@@ -1,5 +1,5 @@
-//! The admin UI's read-only sections: Services, Status page and Readiness
-//! (Monitors, Incidents and On-call have their own modules). Until their
+//! The admin UI's read-only sections: Services and Readiness (Monitors,
+//! Incidents, On-call and the Status page have their own modules). Until their
 //! subsystems land, each shows a real empty state that says what to
 //! configure, with an example, plus what the catalog already knows.
 
@@ -24,24 +24,14 @@ struct Section {
     example: &'static str,
 }
 
-static SECTIONS: [Section; 2] = [
-    Section {
-        path: "/status-page",
-        nav: Nav::StatusPage,
-        title: "Status page",
-        empty_heading: "No status page yet",
-        explanation: "A status page tells your users what is working. Add a [status_page] whose components are backed by monitors, then reload with SIGHUP.",
-        example: "[status_page]\ntitle = \"Example status\"\ncomponents = [{ name = \"Website\", monitors = [\"web/home\"] }]",
-    },
-    Section {
-        path: "/readiness",
-        nav: Nav::Readiness,
-        title: "Readiness",
-        empty_heading: "No readiness review yet",
-        explanation: "The readiness review checks, from live evidence, what is still missing before launch. Run it from the command line in the meantime.",
-        example: "shipshape check --config shipshape.toml",
-    },
-];
+static SECTIONS: [Section; 1] = [Section {
+    path: "/readiness",
+    nav: Nav::Readiness,
+    title: "Readiness",
+    empty_heading: "No readiness review yet",
+    explanation: "The readiness review checks, from live evidence, what is still missing before launch. Run it from the command line in the meantime.",
+    example: "shipshape check --config shipshape.toml",
+}];
 
 /// Registers this area's routes.
 pub(super) fn routes(routes: Routes) -> Routes {

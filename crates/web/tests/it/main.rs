@@ -13,3 +13,5 @@ mod ops;
 mod settings;
 mod setup;
 mod silences;
+mod status_admin;
+mod status_public;

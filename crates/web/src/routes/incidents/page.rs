@@ -219,6 +219,12 @@ fn actions(actor: &Actor, incident: &Incident) -> Markup {
                     (csrf_field(actor))
                     button type="submit" class="secondary" { "Resolve" }
                 }
+                @if incident.service.is_some() {
+                    " "
+                    a href={ "/status-page/publish?from_incident=" (incident.id) } {
+                        "Tell users on the status page…"
+                    }
+                }
             }
         }
     }
