@@ -13,7 +13,7 @@ use axum::handler::Handler;
 use axum::http::Method;
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, delete, get, post};
+use axum::routing::{MethodRouter, delete, get, post, put};
 use shipshape_store::Role;
 
 use crate::auth::{authenticate, check_role};
@@ -97,6 +97,15 @@ impl Routes {
         T: 'static,
     {
         self.add(Method::POST, path, access, post(handler))
+    }
+
+    /// Adds `PUT path` with this access class.
+    pub fn put<H, T>(self, path: &'static str, access: Access, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::PUT, path, access, put(handler))
     }
 
     /// Adds `DELETE path` with this access class.

@@ -72,6 +72,10 @@ async fn post(server: &TestServer, token: &str, path: &str, body: Value) -> (u16
     call(server, reqwest::Method::POST, token, path, Some(body)).await
 }
 
+async fn put(server: &TestServer, token: &str, path: &str, body: Value) -> (u16, Value) {
+    call(server, reqwest::Method::PUT, token, path, Some(body)).await
+}
+
 async fn get(server: &TestServer, token: &str, path: &str) -> (u16, Value) {
     call(server, reqwest::Method::GET, token, path, None).await
 }
@@ -451,7 +455,7 @@ async fn viewers_see_but_cannot_write() {
         (reqwest::Method::POST, "/api/v1/status/maintenances"),
         (reqwest::Method::DELETE, "/api/v1/status/maintenances/1"),
         (
-            reqwest::Method::POST,
+            reqwest::Method::PUT,
             "/api/v1/status/components/website/override",
         ),
         (
@@ -663,10 +667,10 @@ async fn component_overrides_are_set_and_cleared() {
     let viewer = server.token(Role::Viewer).await;
     let responder = server.token(Role::Responder).await;
     let path = "/api/v1/status/components/website/override";
-    let (status, error) = post(&server, &responder, path, json!({"status": "on_fire"})).await;
+    let (status, error) = put(&server, &responder, path, json!({"status": "on_fire"})).await;
     assert_eq!(status, 400);
     assert!(message(&error).starts_with("`status`"), "{error}");
-    let (status, _) = post(
+    let (status, _) = put(
         &server,
         &responder,
         "/api/v1/status/components/nope/override",
@@ -674,7 +678,7 @@ async fn component_overrides_are_set_and_cleared() {
     )
     .await;
     assert_eq!(status, 404);
-    let (status, body) = post(
+    let (status, body) = put(
         &server,
         &responder,
         path,

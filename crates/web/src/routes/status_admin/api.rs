@@ -14,7 +14,7 @@
 //!   scheduled_until, impact?, message}` → 201
 //! - `POST /api/v1/status/maintenances/{id}/updates` `{status, message}`
 //! - `DELETE /api/v1/status/maintenances/{id}` (cancel; 204, 409 if over)
-//! - `GET /api/v1/status/components`; `POST` (to become `PUT`) and
+//! - `GET /api/v1/status/components`; `PUT` and
 //!   `DELETE /api/v1/status/components/{id}/override` `{status, note?}`
 
 use axum::Json;

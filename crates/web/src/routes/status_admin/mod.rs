@@ -134,8 +134,7 @@ pub(super) fn routes(routes: Routes) -> Routes {
             responder,
             api::cancel_maintenance_api,
         )
-        // `Routes` has no `put` yet: setting an override is a POST for now.
-        .post(
+        .put(
             "/api/v1/status/components/{id}/override",
             responder,
             api::set_override_api,
