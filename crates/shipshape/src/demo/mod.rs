@@ -101,6 +101,7 @@ fn print_welcome(
     println!("Shipshape demo is running.");
     println!();
     println!("  Open      {base_url}/login");
+    println!("  Public    {base_url}/status   (the status page; no login)");
     println!("  Email     {ADMIN_EMAIL}");
     println!("  Password  {password}   (shown once; a new one is made at each demo start)");
     println!();
