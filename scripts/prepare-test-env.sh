@@ -4,7 +4,8 @@
 # (127.0.0.1:6379) and MariaDB (127.0.0.1:3306, root without password,
 # database `test`) for the datastore probes, Chromium with ChromeDriver
 # for the browser tests, aiosmtpd and Prometheus for the alerting
-# end-to-end tests, and feedparser for the status page's feeds. Idempotent: does nothing when all
+# end-to-end tests, feedparser for the status page's feeds, and moto (S3) for
+# publishing the status page. Idempotent: does nothing when all
 # is in place. Installs with apt-get on Debian/Ubuntu; elsewhere it says what
 # to install and fails.
 set -euo pipefail
@@ -84,6 +85,13 @@ if ! python3 -c 'import feedparser' >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check feedparser >/dev/null 2>&1 \
     || python3 -m pip install --quiet --break-system-packages feedparser >/dev/null 2>&1 \
     || apt_install python3-feedparser
+fi
+# moto in server mode stands in for S3 in the status page publishing tests.
+if ! python3 -c 'import moto.server, flask, flask_cors' >/dev/null 2>&1; then
+  echo "prepare-test-env: installing moto[server] (PyPI)"
+  python3 -m pip install --quiet --disable-pip-version-check 'moto[server]' >/dev/null 2>&1 \
+    || python3 -m pip install --quiet --break-system-packages 'moto[server]' >/dev/null 2>&1 \
+    || { echo "prepare-test-env: could not install moto[server] from PyPI" >&2; exit 1; }
 fi
 if ! have prometheus; then
   echo "prepare-test-env: installing prometheus"

@@ -872,11 +872,39 @@ pub enum PublishTarget {
         /// `third_party`: the provider serving it, if any.
         third_party: Option<String>,
     },
-    /// `type = "s3"`: an S3-compatible bucket.
+    /// `type = "s3"`: an S3-compatible bucket (AWS S3, MinIO, R2, …).
     S3 {
         /// `url`: `s3://bucket/prefix`.
         url: Setting,
+        /// `endpoint`: the S3 API's base URL when not AWS's, e.g.
+        /// `http://127.0.0.1:9000` (plain HTTP is allowed when written so).
+        endpoint: Option<url::Url>,
+        /// `region`: the bucket's region (default `us-east-1`).
+        region: String,
+        /// `access_key_id`: with `secret_access_key`, the credentials
+        /// (both or neither; without them the usual `AWS_*` environment
+        /// variables are used).
+        access_key_id: Option<Setting>,
+        /// `secret_access_key`: see `access_key_id`.
+        secret_access_key: Option<Setting>,
         /// `third_party`: the provider hosting the bucket.
+        third_party: Option<String>,
+    },
+    /// `type = "git"`: a branch of a Git repository (GitHub Pages style).
+    Git {
+        /// `repo`: a URL (`https://…`, `ssh://…`, `git@host:path`) or a
+        /// local path (made absolute); may be a secret reference when the
+        /// URL carries a token.
+        repo: Setting,
+        /// `branch`: the branch written (default `gh-pages`; created when
+        /// missing).
+        branch: String,
+        /// `path`: the directory inside the branch the site goes to,
+        /// relative, without `..` (`None`: the branch's root).
+        path: Option<String>,
+        /// `message`: the commit message (default `Update status page`).
+        message: String,
+        /// `third_party`: the provider serving it, if any.
         third_party: Option<String>,
     },
 }

@@ -98,8 +98,19 @@ impl Catalog {
         }
         if let Some(page) = &mut self.status_page {
             for target in &mut page.publish {
-                if let PublishTarget::S3 { url, .. } = target {
-                    out.push(url);
+                match target {
+                    PublishTarget::S3 {
+                        url,
+                        access_key_id,
+                        secret_access_key,
+                        ..
+                    } => {
+                        out.push(url);
+                        out.extend(access_key_id.as_mut());
+                        out.extend(secret_access_key.as_mut());
+                    }
+                    PublishTarget::Git { repo, .. } => out.push(repo),
+                    PublishTarget::Dir { .. } => {}
                 }
             }
         }

@@ -762,7 +762,7 @@ fn monitor_ref(ctx: &mut Ctx, field: Field) -> Option<MonitorRef> {
 }
 
 fn publish_target(ctx: &mut Ctx, t: &mut Table) -> Option<PublishTarget> {
-    let Some(kind) = t.req(ctx, "type", |c, f| one_of(c, f, &["dir", "s3"])) else {
+    let Some(kind) = t.req(ctx, "type", |c, f| one_of(c, f, &["dir", "s3", "git"])) else {
         t.ignore_rest();
         return None;
     };
@@ -774,12 +774,131 @@ fn publish_target(ctx: &mut Ctx, t: &mut Table) -> Option<PublishTarget> {
             path: t.req(ctx, "path", path)?,
             third_party,
         },
-        _ => PublishTarget::S3 {
-            url: t.req(ctx, "url", |c, f| url_setting(c, f, &["s3"]))?,
-            third_party,
-        },
+        "git" => {
+            let repo = t.req(ctx, "repo", git_repo);
+            let branch = t
+                .opt(ctx, "branch", git_branch)
+                .unwrap_or_else(|| "gh-pages".to_owned());
+            let path = t.opt(ctx, "path", branch_path).flatten();
+            let message = t
+                .opt(ctx, "message", text)
+                .unwrap_or_else(|| "Update status page".to_owned());
+            PublishTarget::Git {
+                repo: repo?,
+                branch,
+                path,
+                message,
+                third_party,
+            }
+        }
+        _ => {
+            let bucket_url = t.req(ctx, "url", |c, f| url_setting(c, f, &["s3"]));
+            let endpoint = t.opt(ctx, "endpoint", |c, f| url(c, f, HTTP));
+            let region = t
+                .opt(ctx, "region", text)
+                .unwrap_or_else(|| "us-east-1".to_owned());
+            let access_key_id = t.opt(ctx, "access_key_id", setting);
+            let secret_access_key = t.opt(ctx, "secret_access_key", setting);
+            let (has_id, has_key) = (t.has("access_key_id"), t.has("secret_access_key"));
+            if has_id != has_key {
+                let (given, missing) = if has_id {
+                    ("access_key_id", "secret_access_key")
+                } else {
+                    ("secret_access_key", "access_key_id")
+                };
+                ctx.error(
+                    &t.span_of(given),
+                    format!("`{given}` is set without `{missing}`"),
+                    Some(format!(
+                        "add `{missing} = {{ secret = \"…\" }}`; credentials need both (or leave both out to use the `AWS_*` environment variables)"
+                    )),
+                );
+                return None;
+            }
+            PublishTarget::S3 {
+                url: bucket_url?,
+                endpoint,
+                region,
+                access_key_id,
+                secret_access_key,
+                third_party,
+            }
+        }
     };
     Some(target)
+}
+
+/// A Git repository: a URL (`https://`, `http://`, `ssh://`, `git://`,
+/// `file://`), an scp-like `user@host:path`, or a local path made
+/// absolute. A secret reference is taken as written.
+fn git_repo(ctx: &mut Ctx, field: Field) -> Option<Setting> {
+    let setting = setting(ctx, field)?;
+    let Setting::Plain(value) = &setting else {
+        return Some(setting);
+    };
+    if value.trim().is_empty() {
+        return field.invalid(ctx, "`repo` is empty", None);
+    }
+    if value.contains("://") {
+        url_setting(ctx, field, &["https", "http", "ssh", "git", "file"])?;
+        return Some(setting);
+    }
+    let scp_like = value
+        .split_once(':')
+        .is_some_and(|(host, _)| !host.is_empty() && !host.contains('/'));
+    if scp_like {
+        return Some(setting);
+    }
+    Some(Setting::Plain(
+        crate::convert::absolute(&ctx.base_dir, std::path::Path::new(value))
+            .display()
+            .to_string(),
+    ))
+}
+
+/// A branch name Git accepts (checked conservatively).
+fn git_branch(ctx: &mut Ctx, field: Field) -> Option<String> {
+    let value = field.str(ctx)?;
+    let valid = !value.is_empty()
+        && !value.starts_with(['-', '/', '.'])
+        && !value.ends_with(['/', '.'])
+        && !value.ends_with(".lock")
+        && !value.contains("..")
+        && !value.contains("//")
+        && !value.contains("@{")
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'));
+    if !valid {
+        return field.invalid(
+            ctx,
+            format!("invalid branch name `{value}`"),
+            Some("use letters, digits, `-`, `_`, `.` and `/`, e.g. `\"gh-pages\"`"),
+        );
+    }
+    Some(value.to_owned())
+}
+
+/// A relative directory inside a branch; `None` inside for the root.
+fn branch_path(ctx: &mut Ctx, field: Field) -> Option<Option<String>> {
+    let value = field.str(ctx)?;
+    let trimmed = value.trim_matches('/');
+    if trimmed.is_empty() || trimmed == "." {
+        return Some(None);
+    }
+    let bad = value.starts_with('/')
+        || value.contains('\\')
+        || trimmed
+            .split('/')
+            .any(|part| part.is_empty() || part == "." || part == ".." || part == ".git");
+    if bad {
+        return field.invalid(
+            ctx,
+            format!("invalid path `{value}` inside the branch"),
+            Some("write a relative directory such as `\"status\"`, without `..` or `.git`"),
+        );
+    }
+    Some(Some(trimmed.to_owned()))
 }
 
 /// An id being defined: recorded so duplicates and references can be checked.

@@ -7,6 +7,7 @@ mod backtest;
 mod browser;
 mod cli;
 mod monitoring;
+mod publish;
 mod secrets;
 mod serve;
 mod status;

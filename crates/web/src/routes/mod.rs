@@ -29,6 +29,7 @@ use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -76,6 +77,9 @@ fn with_layers(state: AppState, router: Router<AppState>, table: &[RouteInfo]) -
     let table = Arc::new(ClassTable::new(table));
     let body_limit = usize::try_from(state.config.max_body_bytes).unwrap_or(usize::MAX);
     let layers = ServiceBuilder::new()
+        // Pages, JSON and feeds go out gzipped to clients that accept it
+        // (the public status page is mostly repetitive markup).
+        .layer(CompressionLayer::new().gzip(true))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

@@ -185,3 +185,25 @@ async fn without_a_status_page_the_public_routes_are_not_found() {
     assert_eq!(get(&server, "/status").await.0, 404);
     assert_eq!(get(&server, "/api/v2/summary.json").await.0, 404);
 }
+
+#[tokio::test]
+async fn the_page_goes_out_gzipped_to_clients_that_accept_it() {
+    let server = server().await;
+    let response = reqwest::Client::new()
+        .get(server.url("/status"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response
+            .headers()
+            .get("content-encoding")
+            .map(|v| v.to_str().unwrap()),
+        Some("gzip")
+    );
+    let bytes = response.bytes().await.unwrap();
+    assert!(bytes.starts_with(&[0x1f, 0x8b]), "a gzip stream");
+    assert!(bytes.len() < 50 * 1024, "{} bytes on the wire", bytes.len());
+}
