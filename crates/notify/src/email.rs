@@ -114,14 +114,24 @@ impl Smtp {
         // Every message of an incident references the same thread id, so
         // mail clients group the page, its repeats and follow-ups.
         let thread = format!("<{}@shipshape>", msg_id(&m.dedup_key));
-        if m.kind != MessageKind::Trigger {
+        if !matches!(m.kind, MessageKind::Trigger | MessageKind::StatusConfirm) {
             builder = builder.in_reply_to(thread.clone());
         }
         builder = builder.references(thread);
-        for (name, value) in [
+        let mut headers = vec![
             ("X-Shipshape-Delivery", render::one_line(&m.key)),
             ("Auto-Submitted", "auto-generated".to_owned()),
-        ] {
+        ];
+        // RFC 8058 one-click unsubscribe: a POST of
+        // `List-Unsubscribe=One-Click` to the URL unsubscribes.
+        if let Some(url) = render::web_url(&m.unsubscribe_url) {
+            headers.push(("List-Unsubscribe", format!("<{url}>")));
+            headers.push((
+                "List-Unsubscribe-Post",
+                "List-Unsubscribe=One-Click".to_owned(),
+            ));
+        }
+        for (name, value) in headers {
             if let Ok(name) = HeaderName::new_from_ascii(name.to_owned()) {
                 builder = builder.raw_header(HeaderValue::new(name, value));
             }

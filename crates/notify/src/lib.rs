@@ -55,6 +55,13 @@ pub enum MessageKind {
     Settled,
     /// A test message sent from the UI or the command line.
     Test,
+    /// A public status-page notice to a subscriber (an incident or
+    /// maintenance posted or updated): plain text for the public, with an
+    /// unsubscribe link and no acknowledge link.
+    Status,
+    /// The email asking a new status-page subscriber to confirm
+    /// (`incident_url` holds the confirmation link).
+    StatusConfirm,
 }
 
 impl MessageKind {
@@ -68,6 +75,8 @@ impl MessageKind {
             MessageKind::Flapping => "flapping",
             MessageKind::Settled => "settled",
             MessageKind::Test => "test",
+            MessageKind::Status => "status",
+            MessageKind::StatusConfirm => "status_confirm",
         }
     }
 
@@ -80,6 +89,8 @@ impl MessageKind {
             MessageKind::Flapping => "FLAPPING",
             MessageKind::Settled => "SETTLED",
             MessageKind::Test => "TEST",
+            MessageKind::Status => "STATUS",
+            MessageKind::StatusConfirm => "CONFIRM",
         }
     }
 }
@@ -125,15 +136,22 @@ pub struct Message {
     pub detail: String,
     /// How urgent it is.
     pub severity: Severity,
-    /// The service the incident belongs to.
+    /// The service the incident belongs to; for [`MessageKind::Status`]
+    /// and [`MessageKind::StatusConfirm`], the status page's title.
     pub service: Option<String>,
-    /// Link to the incident page.
+    /// Link to the incident page; for [`MessageKind::Status`] the public
+    /// incident or maintenance page, for [`MessageKind::StatusConfirm`]
+    /// the confirmation link.
     pub incident_url: Option<String>,
     /// Signed one-click acknowledge link (absent for resolved and test
     /// messages). A `GET` shows a confirmation, a `POST` acknowledges.
     pub ack_url: Option<String>,
     /// When the event happened.
     pub at: jiff::Timestamp,
+    /// One-click unsubscribe link (RFC 8058) of a status-page notice, sent
+    /// as `List-Unsubscribe` with `List-Unsubscribe-Post`; `None` for every
+    /// other kind.
+    pub unsubscribe_url: Option<String>,
 }
 
 /// Where one message goes, with its secrets already resolved.

@@ -14,13 +14,101 @@ pub(crate) fn headline(m: &Message) -> String {
     }
 }
 
-/// The email subject: `[Shipshape] FIRING #42 benefits-api: home is down`.
+/// The email subject: `[Shipshape] FIRING #42 benefits-api: home is down`;
+/// a status-page notice's is `[{page title}] {title}`.
 pub(crate) fn subject(m: &Message) -> String {
+    if is_status(m.kind) {
+        let page = m.service.as_deref().map_or("Status".to_owned(), one_line);
+        return truncate(&format!("[{page}] {}", one_line(&m.title)), 250);
+    }
     truncate(&format!("[Shipshape] {}", headline(m)), 250)
+}
+
+/// Whether `kind` is a status-page notice for the public.
+pub(crate) fn is_status(kind: MessageKind) -> bool {
+    matches!(kind, MessageKind::Status | MessageKind::StatusConfirm)
+}
+
+/// The plain-text part of a status-page notice: the title, the public
+/// message, the link and the unsubscribe link; nothing internal.
+fn status_text(m: &Message) -> String {
+    let page = m
+        .service
+        .as_deref()
+        .map_or("the status page".to_owned(), one_line);
+    let mut out = String::new();
+    out.push_str(&one_line(&m.title));
+    out.push_str("\n\n");
+    if !m.detail.trim().is_empty() {
+        out.push_str(m.detail.trim());
+        out.push_str("\n\n");
+    }
+    if let Some(url) = &m.incident_url {
+        let label = if m.kind == MessageKind::StatusConfirm {
+            "Confirm your subscription"
+        } else {
+            "Details"
+        };
+        out.push_str(&format!("{label}: {}\n", one_line(url)));
+    }
+    out.push_str(&format!(
+        "\n-- \nYou receive this because this address subscribed to updates of {page}.\n"
+    ));
+    if let Some(url) = &m.unsubscribe_url {
+        out.push_str(&format!("Unsubscribe: {}\n", one_line(url)));
+    }
+    out
+}
+
+/// The HTML part of a status-page notice; every value escaped.
+fn status_html(m: &Message) -> String {
+    let page = m
+        .service
+        .as_deref()
+        .map_or("the status page".to_owned(), one_line);
+    let mut out = String::new();
+    out.push_str("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>");
+    out.push_str(&html(&subject(m)));
+    out.push_str("</title></head>\n<body style=\"font-family: sans-serif; line-height: 1.4;\">\n");
+    out.push_str(&format!(
+        "<h2 style=\"margin: 0 0 0.5em;\">{}</h2>\n",
+        html(&one_line(&m.title))
+    ));
+    for para in m
+        .detail
+        .trim()
+        .split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+    {
+        out.push_str("<p style=\"white-space: pre-wrap;\">");
+        out.push_str(&html(para.trim()));
+        out.push_str("</p>\n");
+    }
+    if let Some(url) = web_url(&m.incident_url) {
+        let label = if m.kind == MessageKind::StatusConfirm {
+            "Confirm your subscription"
+        } else {
+            "View on the status page"
+        };
+        out.push_str(&format!("<p><a href=\"{}\">{label}</a></p>\n", html(&url)));
+    }
+    out.push_str(&format!(
+        "<p style=\"color: #57606a; font-size: 0.8em;\">You receive this because this address \
+         subscribed to updates of {}.",
+        html(&page)
+    ));
+    if let Some(url) = web_url(&m.unsubscribe_url) {
+        out.push_str(&format!(" <a href=\"{}\">Unsubscribe</a>.", html(&url)));
+    }
+    out.push_str("</p>\n</body></html>\n");
+    out
 }
 
 /// The plain-text email part.
 pub(crate) fn email_text(m: &Message) -> String {
+    if is_status(m.kind) {
+        return status_text(m);
+    }
     let mut out = String::new();
     out.push_str(&headline(m));
     out.push_str("\n\n");
@@ -52,10 +140,13 @@ pub(crate) fn email_text(m: &Message) -> String {
 
 /// The HTML email part; every value escaped.
 pub(crate) fn email_html(m: &Message) -> String {
+    if is_status(m.kind) {
+        return status_html(m);
+    }
     let color = match (m.kind, m.severity) {
         (MessageKind::Resolved | MessageKind::Settled, _) => "#1a7f37",
         (MessageKind::Acknowledged, _) => "#9a6700",
-        (MessageKind::Test, _) => "#57606a",
+        (MessageKind::Test | MessageKind::Status | MessageKind::StatusConfirm, _) => "#57606a",
         (_, Severity::Critical) => "#cf222e",
         (_, Severity::Warning) => "#bc4c00",
         (_, Severity::Info) => "#0969da",
@@ -143,6 +234,7 @@ pub(crate) fn slack_json(m: &Message) -> Value {
         (MessageKind::Flapping, _) => ":repeat:",
         (MessageKind::Settled, _) => ":ballot_box_with_check:",
         (MessageKind::Test, _) => ":test_tube:",
+        (MessageKind::Status | MessageKind::StatusConfirm, _) => ":information_source:",
     };
     let label = match m.incident_id {
         Some(id) => format!("{} #{id}", m.kind.label()),
@@ -195,9 +287,12 @@ pub(crate) fn pagerduty_json(m: &Message, routing_key: &str) -> Value {
     let action = match m.kind {
         MessageKind::Acknowledged => "acknowledge",
         MessageKind::Resolved => "resolve",
-        MessageKind::Trigger | MessageKind::Flapping | MessageKind::Settled | MessageKind::Test => {
-            "trigger"
-        }
+        MessageKind::Trigger
+        | MessageKind::Flapping
+        | MessageKind::Settled
+        | MessageKind::Test
+        | MessageKind::Status
+        | MessageKind::StatusConfirm => "trigger",
     };
     let mut body = json!({
         "routing_key": routing_key,
@@ -256,6 +351,7 @@ pub(crate) fn ntfy_tags(m: &Message) -> String {
         MessageKind::Flapping => "repeat",
         MessageKind::Settled => "ballot_box_with_check",
         MessageKind::Test => "test_tube",
+        MessageKind::Status | MessageKind::StatusConfirm => "information_source",
     };
     format!("{emoji},{}", m.severity.as_str())
 }

@@ -34,6 +34,8 @@ pub(crate) struct Courier {
     /// reloaded catalog changes `[smtp]`.
     pub sender: Arc<std::sync::Mutex<(Option<Smtp>, Arc<Sender>)>>,
     pub ack_key: Arc<Vec<u8>>,
+    /// Signs status subscribers' confirm and unsubscribe links.
+    pub subscription_key: Arc<Vec<u8>>,
     pub base_url: Option<String>,
     pub clock: SharedClock,
 }
@@ -93,14 +95,27 @@ impl Courier {
                 format!("{} ({})", p.name, d.channel.kind())
             })
         });
-        let outcome = match (serde_json::from_str::<Notice>(&message.payload), &who) {
-            (Err(error), _) => Outcome::Rejected {
+        let notice = serde_json::from_str::<Notice>(&message.payload);
+        let subscriber = match &notice {
+            Ok(notice) => {
+                crate::subscriptions::destination(&self.store, &message.recipient, notice.kind)
+                    .await
+            }
+            Err(_) => None,
+        };
+        let outcome = match (notice, subscriber, &who) {
+            (Err(error), _, _) => Outcome::Rejected {
                 reason: format!("unreadable outbox payload: {error}"),
             },
-            (_, None) => Outcome::Rejected {
+            (Ok(notice), Some(Ok(destination)), _) => {
+                let rendered = self.render(catalog, &message, &notice, claimed_at);
+                sender.deliver(&rendered, &destination).await
+            }
+            (Ok(_), Some(Err(outcome)), _) => outcome,
+            (Ok(_), None, None) => Outcome::Rejected {
                 reason: format!("{} is no longer in the catalog", message.recipient),
             },
-            (Ok(notice), Some(delivery)) => match destination(catalog, delivery.channel) {
+            (Ok(notice), None, Some(delivery)) => match destination(catalog, delivery.channel) {
                 Err(reason) => Outcome::Rejected { reason },
                 Ok(destination) => {
                     let rendered = self.render(catalog, &message, &notice, claimed_at);
@@ -177,6 +192,16 @@ impl Courier {
             }
             _ => None,
         };
+        let (incident_url, unsubscribe_url) = match notice.kind {
+            NoticeKind::Status | NoticeKind::StatusConfirm => crate::subscriptions::links(
+                catalog,
+                self.base_url.as_deref(),
+                &self.subscription_key,
+                &message.recipient,
+                notice,
+            ),
+            _ => (incident_url, None),
+        };
         Message {
             key: message.key.clone(),
             kind: message_kind(notice.kind),
@@ -193,6 +218,7 @@ impl Courier {
             incident_url,
             ack_url,
             at: notice.at,
+            unsubscribe_url,
         }
     }
 
@@ -211,6 +237,8 @@ fn message_kind(kind: NoticeKind) -> MessageKind {
         NoticeKind::Flapping => MessageKind::Flapping,
         NoticeKind::Settled => MessageKind::Settled,
         NoticeKind::Test => MessageKind::Test,
+        NoticeKind::Status => MessageKind::Status,
+        NoticeKind::StatusConfirm => MessageKind::StatusConfirm,
     }
 }
 

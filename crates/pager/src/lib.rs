@@ -13,6 +13,9 @@
 //!   (`deliver.rs`).
 //! - [`acknowledge`] and [`resolve`] are what people do to an incident;
 //!   both tell everyone already paged (`notices.rs`).
+//! - [`subscriptions`] tells the public status page's email subscribers
+//!   about public incidents and maintenance (double opt-in, signed
+//!   confirm and one-click unsubscribe links).
 //! - [`Pager::spawn`] runs both loops: due escalation steps and outbox
 //!   messages every second, a full pass whenever [`Pager::waker`] is poked
 //!   (new signals, an acknowledgement, a silence) and every ten seconds
@@ -29,6 +32,7 @@ mod convert;
 mod decide;
 mod deliver;
 mod notices;
+pub mod subscriptions;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -94,11 +98,13 @@ impl Pager {
         let sender = sender_for(&catalog.borrow())?;
         let smtp = catalog.borrow().smtp.clone();
         let ack_key = store.server_key(ACK_KEY).await?;
+        let subscription_key = store.server_key(subscriptions::KEY_NAME).await?;
         Ok(Pager {
             courier: deliver::Courier {
                 store: store.clone(),
                 sender: Arc::new(std::sync::Mutex::new((smtp, Arc::new(sender)))),
                 ack_key: Arc::new(ack_key),
+                subscription_key: Arc::new(subscription_key),
                 base_url,
                 clock: clock.clone(),
             },

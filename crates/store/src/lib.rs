@@ -22,7 +22,8 @@
 //! ([`SilenceRecord`], matcher and recurrence text). `status/` keeps what
 //! responders tell the public: status-page incidents
 //! ([`StatusIncidentRecord`]), maintenances ([`MaintenanceRecord`]), their
-//! updates and component overrides. With the cargo feature `testing`,
+//! updates and component overrides. `subscribers.rs` keeps the public
+//! page's email subscribers ([`SubscriberRecord`]). With the cargo feature `testing`,
 //! the `testing` module provides throwaway databases for tests.
 
 mod alerting;
@@ -36,6 +37,7 @@ mod monitoring;
 mod silences;
 mod status;
 mod store;
+mod subscribers;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tokens;
@@ -59,6 +61,7 @@ pub use status::{
     StatusIncidentRecord, StatusUpdateRecord,
 };
 pub use store::Store;
+pub use subscribers::SubscriberRecord;
 
 use std::time::Duration;
 

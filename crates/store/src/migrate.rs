@@ -84,6 +84,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_status.sql"),
         postgres: include_str!("../migrations/postgres/0007_status.sql"),
     },
+    Migration {
+        version: 8,
+        name: "subscribers",
+        sqlite: include_str!("../migrations/sqlite/0008_subscribers.sql"),
+        postgres: include_str!("../migrations/postgres/0008_subscribers.sql"),
+    },
 ];
 
 /// The key of the PostgreSQL advisory lock held while migrating

@@ -22,6 +22,15 @@ pub enum NoticeKind {
     Settled,
     /// A test page, to prove the path to someone's phone works.
     Test,
+    /// A public status notice to a status-page subscriber: an incident
+    /// posted, updated or resolved, a maintenance scheduled, started or
+    /// completed. `dedup_key` names what it is about
+    /// (`shipshape-status-incident-ID`, `shipshape-status-maintenance-ID`).
+    Status,
+    /// The double opt-in email asking a new status-page subscriber to
+    /// confirm.
+    #[serde(rename = "status_confirm")]
+    StatusConfirm,
 }
 
 impl NoticeKind {
@@ -34,6 +43,8 @@ impl NoticeKind {
             NoticeKind::Flapping => "flapping",
             NoticeKind::Settled => "settled",
             NoticeKind::Test => "test",
+            NoticeKind::Status => "status",
+            NoticeKind::StatusConfirm => "status_confirm",
         }
     }
 

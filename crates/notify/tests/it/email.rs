@@ -416,3 +416,69 @@ async fn odd_input_is_sent_safely() {
     assert!(!html.contains("<script>"), "{html}");
     assert!(email.part("text/plain").contains("QUIT"));
 }
+
+#[tokio::test]
+async fn status_notice_is_plain_with_one_click_unsubscribe() {
+    let (addr, mut inbox) = smtp_sink(SinkMode::Accept, SinkTls::None).await;
+    let sender = smtp_sender(
+        smtp_settings(addr, SmtpTls::None, None),
+        Duration::from_secs(5),
+    );
+    let mut m = message(MessageKind::Status);
+    m.incident_id = None;
+    m.dedup_key = "shipshape-status-incident-7".into();
+    m.title = "Slow <logins> - Investigating".into();
+    m.detail = "We are looking into <b>slow</b> logins.".into();
+    m.service = Some("Benefits status".into());
+    m.severity = shipshape_notify::Severity::Info;
+    m.ack_url = None;
+    m.incident_url = Some("https://status.example/incidents/7".into());
+    m.unsubscribe_url = Some("https://status.example/unsubscribe/abc.def".into());
+
+    let outcome = sender.deliver(&m, &oncall()).await;
+    assert!(outcome.is_delivered(), "{outcome:?}");
+    let received = inbox.recv().await.expect("one message");
+    let email = Email::parse(&received.data);
+    assert_eq!(
+        email.header("Subject").as_deref(),
+        Some("[Benefits status] Slow <logins> - Investigating")
+    );
+    assert_eq!(
+        email.header("List-Unsubscribe").as_deref(),
+        Some("<https://status.example/unsubscribe/abc.def>")
+    );
+    assert_eq!(
+        email.header("List-Unsubscribe-Post").as_deref(),
+        Some("List-Unsubscribe=One-Click")
+    );
+    let text = email.part("text/plain");
+    assert!(
+        text.contains("We are looking into <b>slow</b> logins."),
+        "{text}"
+    );
+    assert!(
+        text.contains("Details: https://status.example/incidents/7"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Unsubscribe: https://status.example/unsubscribe/abc.def"),
+        "{text}"
+    );
+    assert!(!text.contains("Severity"), "{text}");
+    assert!(!text.contains("Acknowledge"), "{text}");
+    let html = email.part("text/html");
+    assert!(html.contains("&lt;b&gt;slow&lt;/b&gt;"), "{html}");
+    assert!(
+        html.contains("href=\"https://status.example/unsubscribe/abc.def\""),
+        "{html}"
+    );
+
+    // Other kinds carry no unsubscribe headers.
+    sender
+        .deliver(&message(MessageKind::Trigger), &oncall())
+        .await;
+    let received = inbox.recv().await.expect("second message");
+    let email = Email::parse(&received.data);
+    assert!(email.header("List-Unsubscribe").is_none());
+    assert!(email.header("List-Unsubscribe-Post").is_none());
+}

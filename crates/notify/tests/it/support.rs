@@ -39,6 +39,7 @@ pub fn message(kind: MessageKind) -> Message {
             _ => Some("https://status.example/ack/42?t=abc&sig=def".to_owned()),
         },
         at: "2026-11-29T01:02:03Z".parse().expect("timestamp"),
+        unsubscribe_url: None,
     }
 }
 

@@ -4,7 +4,8 @@
 //! component's status, an incident or maintenance update — and at least
 //! every `publish_every`, so its "generated at" stays fresh and readers of a
 //! copy can tell when Shipshape itself is down. Due maintenance starts and
-//! completes here too (`Store::advance_maintenances`).
+//! completes here too (`Store::advance_maintenances`), and subscribers are
+//! told.
 //!
 //! Targets: `dir` (written atomically in place), `s3` (any S3-compatible
 //! bucket, [`s3`]) and `git` (a branch such as `gh-pages`, [`git`]). They run
@@ -47,17 +48,22 @@ pub fn spawn(
         let work = async {
             loop {
                 let now = clock.now();
+                let catalog = catalog.borrow().clone();
                 match store.advance_maintenances(now).await {
                     Ok(moved) if !moved.is_empty() => {
                         for (id, status) in &moved {
                             tracing::info!(maintenance = id, %status, "maintenance moved on");
                         }
+                        // Subscribers hear that it started or completed.
+                        shipshape_pager::subscriptions::notify_maintenance_changes(
+                            &store, &catalog, &moved, now,
+                        )
+                        .await;
                         publisher.force();
                     }
                     Ok(_) => {}
                     Err(error) => tracing::warn!(%error, "could not advance maintenance"),
                 }
-                let catalog = catalog.borrow().clone();
                 if let Err(error) = publisher.publish_if_due(&store, &catalog, now).await {
                     tracing::warn!(error = %format!("{error:#}"), "could not publish the status page");
                 }

@@ -11,4 +11,5 @@ mod publish;
 mod secrets;
 mod serve;
 mod status;
+mod subscribe;
 mod util;

@@ -15,6 +15,7 @@ mod settings;
 mod silences;
 mod status_admin;
 mod status_public;
+mod status_subscribe;
 mod test_page;
 mod ui;
 
@@ -66,6 +67,7 @@ fn all_routes(routes: Routes) -> Routes {
     let routes = alerts::routes(routes);
     let routes = oncall::routes(routes);
     let routes = status_public::routes(routes);
+    let routes = status_subscribe::routes(routes);
     let routes = heartbeat::routes(routes);
     let routes = settings::routes(routes);
     api::routes(routes)

@@ -3,7 +3,8 @@
 //! `/status/maintenance/{id}`), its stylesheet, the Statuspage-compatible
 //! JSON at `/api/v2/*.json` (also under `/status/api/v2/`), the feeds
 //! `/history.atom` and `/history.rss` (also under `/status/`), and SVG
-//! badges under `/status/badge/`. Everything is rendered from one cached
+//! badges under `/status/badge/`. The main page also carries the "Subscribe
+//! to updates" form (see `status_subscribe.rs`). Everything is rendered from one cached
 //! [`Snapshot`](shipshape_status::Snapshot), which holds only public data;
 //! when the store does not answer, the last snapshot is served.
 
@@ -87,7 +88,17 @@ const HTML: &str = "text/html; charset=utf-8";
 
 async fn main_page(State(state): State<AppState>) -> Response {
     match snapshot(&state).await {
-        Ok(snapshot) => public(HTML, html::page(&snapshot, &html::Links::live(BASE))),
+        Ok(snapshot) => {
+            let page = html::page(&snapshot, &html::Links::live(BASE));
+            // The live page (not a static copy) takes email subscriptions.
+            let components: Vec<(String, String)> = snapshot
+                .components
+                .iter()
+                .map(|c| (c.id.clone(), c.name.clone()))
+                .collect();
+            let form = super::status_subscribe::subscribe_section(&components).into_string();
+            public(HTML, page.replacen("</main>", &format!("{form}</main>"), 1))
+        }
         Err(response) => response,
     }
 }

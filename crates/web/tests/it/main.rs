@@ -15,3 +15,4 @@ mod setup;
 mod silences;
 mod status_admin;
 mod status_public;
+mod status_subscribe;

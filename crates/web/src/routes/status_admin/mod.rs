@@ -17,7 +17,9 @@
 //! - The JSON API under `/api/v1/status/…` (see `api.rs`).
 //!
 //! Every write is audited (`status.incident.create`, …) and then reported
-//! by [`changed`], so the paging engine and the status page pick it up at
+//! by [`changed`]; posting or updating a public incident and scheduling or
+//! updating a maintenance also emails the page's confirmed subscribers
+//! (`notify_subscribers`, failures only logged); so the paging engine and the status page pick it up at
 //! once. The store keeps text; the vocabulary (statuses, impacts,
 //! component statuses, component ids as [`slug`]s of the catalog's
 //! component names) is `shipshape_status`'s, checked here.
@@ -157,6 +159,37 @@ pub(super) fn routes(routes: Routes) -> Routes {
 pub(super) fn changed(state: &AppState) {
     state.wake_pager();
     state.status_changed();
+}
+
+/// What a subscriber notice is about.
+#[derive(Debug, Clone, Copy)]
+enum Notify {
+    /// Public incident `0`, its update `1`.
+    Incident(i64, i64),
+    /// Maintenance `0`, its update `1`.
+    Maintenance(i64, i64),
+}
+
+/// Enqueues the email notices of a new public update for the status
+/// page's subscribers (`shipshape_pager::subscriptions`); a failure is
+/// logged and never fails the responder's request.
+async fn notify_subscribers(state: &AppState, about: Notify) {
+    use shipshape_pager::subscriptions::{notify_incident_update, notify_maintenance};
+    let catalog = state.catalog();
+    let now = state.now();
+    let result = match about {
+        Notify::Incident(id, update) => {
+            notify_incident_update(&state.store, &catalog, id, update, now).await
+        }
+        Notify::Maintenance(id, update) => {
+            notify_maintenance(&state.store, &catalog, id, update, now).await
+        }
+    };
+    match result {
+        Ok(0) => {}
+        Ok(_) => state.wake_pager(),
+        Err(error) => tracing::warn!(%error, ?about, "could not notify status subscribers"),
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -836,7 +869,11 @@ pub(super) async fn create_incident(
     )
     .await;
     changed(state);
-    load_incident(state, id).await
+    let record = load_incident(state, id).await?;
+    if let Some(update) = record.updates.first() {
+        notify_subscribers(state, Notify::Incident(id, update.id)).await;
+    }
+    Ok(record)
 }
 
 /// Appends `update` to public incident `id`; audited; returns it now.
@@ -866,6 +903,9 @@ pub(super) async fn update_incident(
     )
     .await;
     changed(state);
+    if let Some(update) = record.updates.first() {
+        notify_subscribers(state, Notify::Incident(id, update.id)).await;
+    }
     Ok(record)
 }
 
@@ -895,7 +935,11 @@ pub(super) async fn schedule_maintenance(
     )
     .await;
     changed(state);
-    load_maintenance(state, id).await
+    let record = load_maintenance(state, id).await?;
+    if let Some(update) = record.updates.first() {
+        notify_subscribers(state, Notify::Maintenance(id, update.id)).await;
+    }
+    Ok(record)
 }
 
 /// Why maintenance `record` cannot change any more, if it cannot.
@@ -947,6 +991,9 @@ pub(super) async fn update_maintenance(
     )
     .await;
     changed(state);
+    if let Some(update) = record.updates.first() {
+        notify_subscribers(state, Notify::Maintenance(id, update.id)).await;
+    }
     Ok(record)
 }
 
