@@ -30,7 +30,7 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-pub use sign::{sign, verify};
+pub use sign::{derive_secret, sign, verify};
 
 /// How many attempts the outbox makes before it marks a delivery failed.
 ///

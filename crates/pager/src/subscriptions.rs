@@ -14,6 +14,14 @@
 //!   `subscriber:{ID}`, resolved from the store when delivered: an
 //!   unsubscribed (or, for notices, unconfirmed) subscriber is rejected and
 //!   not retried.
+//! - Webhooks: responders (never the public page) add status webhooks;
+//!   each notice above also goes to every webhook following one of the
+//!   components, as recipient `webhook:{ID}` keyed
+//!   `status-update-{UPDATE}:webhook:{ID}`. Delivery posts the generic
+//!   webhook JSON (kind `status`), signed (`X-Shipshape-Signature`) with
+//!   [`webhook_secret`]: HMAC-SHA256 of `webhook-{ID}` under the server
+//!   key [`WEBHOOK_KEY_NAME`], never stored. A removed webhook is
+//!   rejected and not retried.
 //! - Links in the emails point at the public page: the catalog's
 //!   `[status_page] url` if set, else the server's base URL and `/status`.
 //!   The page, confirm and unsubscribe routes live under that prefix
@@ -36,6 +44,10 @@ pub const KEY_NAME: &str = "status-subscriptions";
 pub const CONFIRM_TTL: SignedDuration = SignedDuration::from_hours(7 * 24);
 /// The recipient prefix of subscribers in the outbox.
 pub const RECIPIENT_PREFIX: &str = "subscriber:";
+/// The name of the server key the status webhooks' secrets derive from.
+pub const WEBHOOK_KEY_NAME: &str = "status-webhooks";
+/// The recipient prefix of status webhooks in the outbox.
+pub const WEBHOOK_PREFIX: &str = "webhook:";
 /// Longest token accepted, so a crafted URL costs nothing to reject.
 const MAX_TOKEN: usize = 256;
 
@@ -147,6 +159,14 @@ pub fn verify(
             }
         }
     }
+}
+
+/// The signing secret of status webhook `id` under the server key
+/// [`WEBHOOK_KEY_NAME`]: lowercase hex of HMAC-SHA256(key, `webhook-{id}`).
+/// Shown once when the webhook is added; the receiver checks
+/// `X-Shipshape-Signature` with it ([`shipshape_notify::verify`]).
+pub fn webhook_secret(key: &[u8], id: i64) -> String {
+    shipshape_notify::derive_secret(key, format!("webhook-{id}").as_bytes())
 }
 
 /// Where the public page is reached, without a trailing slash: the
@@ -288,7 +308,8 @@ pub async fn notify_maintenance_changes(
     added
 }
 
-/// Enqueues `notice` for the subscribers of `components` (all, if empty).
+/// Enqueues `notice` for the subscribers and webhooks of `components`
+/// (all, if empty).
 async fn enqueue_for(
     store: &Store,
     catalog: &Catalog,
@@ -309,7 +330,8 @@ async fn enqueue_for(
         components
     };
     let everyone = store.subscribers_for(components).await?;
-    if everyone.is_empty() {
+    let webhooks = store.status_webhooks_for(components).await?;
+    if everyone.is_empty() && webhooks.is_empty() {
         return Ok(0);
     }
     let payload = serde_json::to_string(notice).map_err(|e| {
@@ -326,6 +348,15 @@ async fn enqueue_for(
             payload: payload.clone(),
             created_at: now,
         })
+        .chain(webhooks.iter().map(|w| NewOutboxMessage {
+            key: format!("status-update-{update_id}:{WEBHOOK_PREFIX}{}", w.id),
+            incident_id: None,
+            kind: NoticeKind::Status.as_str().to_owned(),
+            recipient: format!("{WEBHOOK_PREFIX}{}", w.id),
+            channel: "webhook".to_owned(),
+            payload: payload.clone(),
+            created_at: now,
+        }))
         .collect();
     let added = store.enqueue(&messages, &[]).await?;
     if added > 0 {
@@ -411,15 +442,23 @@ fn subscriber_id(recipient: &str) -> Option<i64> {
     recipient.strip_prefix(RECIPIENT_PREFIX)?.parse().ok()
 }
 
-/// Where a `subscriber:{ID}` recipient's `kind` notice goes, read from the
-/// store; `None` for other recipients. Unknown, unsubscribed and (for
-/// notices) unconfirmed subscribers are rejected; a store failure is
-/// retried.
+/// The status webhook id of an outbox recipient `webhook:{ID}`.
+fn webhook_id(recipient: &str) -> Option<i64> {
+    recipient.strip_prefix(WEBHOOK_PREFIX)?.parse().ok()
+}
+
+/// Where a `subscriber:{ID}` or `webhook:{ID}` recipient's `kind` notice
+/// goes, read from the store; `None` for other recipients. Unknown,
+/// unsubscribed and (for notices) unconfirmed subscribers, and unknown or
+/// removed webhooks, are rejected; a store failure is retried.
 pub(crate) async fn destination(
     store: &Store,
     recipient: &str,
     kind: NoticeKind,
 ) -> Option<Result<Destination, Outcome>> {
+    if recipient.starts_with(WEBHOOK_PREFIX) {
+        return Some(webhook_destination(store, recipient, kind).await);
+    }
     if !recipient.starts_with(RECIPIENT_PREFIX) {
         return None;
     }
@@ -455,8 +494,47 @@ pub(crate) async fn destination(
     }))
 }
 
+/// Where a `webhook:{ID}` recipient's notice goes: its URL, signed with
+/// [`webhook_secret`].
+async fn webhook_destination(
+    store: &Store,
+    recipient: &str,
+    kind: NoticeKind,
+) -> Result<Destination, Outcome> {
+    let rejected = |reason: &str| Outcome::Rejected {
+        reason: reason.to_owned(),
+    };
+    let retry = |reason: String| Outcome::Retry {
+        reason,
+        after: None,
+    };
+    let id = webhook_id(recipient).ok_or_else(|| rejected("not a webhook id"))?;
+    if kind != NoticeKind::Status {
+        return Err(rejected("status webhooks get status notices only"));
+    }
+    let webhook = match store.status_webhook(id).await {
+        Ok(Some(webhook)) => webhook,
+        Ok(None) => return Err(rejected("no such status webhook")),
+        Err(error) => return Err(retry(format!("cannot read the status webhook: {error}"))),
+    };
+    if !webhook.is_active() {
+        return Err(rejected("status webhook removed"));
+    }
+    let key = store
+        .server_key(WEBHOOK_KEY_NAME)
+        .await
+        .map_err(|error| retry(format!("cannot read the status webhook key: {error}")))?;
+    Ok(Destination::Webhook {
+        url: webhook.url,
+        bearer: None,
+        secret: Some(webhook_secret(&key, id)),
+        headers: Vec::new(),
+    })
+}
+
 /// The links of a status notice to `recipient`: the page (or, for a
-/// confirmation, the confirm link) and the unsubscribe link.
+/// confirmation, the confirm link) and the unsubscribe link; a webhook
+/// gets the page only.
 pub(crate) fn links(
     catalog: &Catalog,
     server_base: Option<&str>,
@@ -464,11 +542,18 @@ pub(crate) fn links(
     recipient: &str,
     notice: &Notice,
 ) -> (Option<String>, Option<String>) {
-    let (Some(base), Some(id)) = (page_base(catalog, server_base), subscriber_id(recipient)) else {
+    let Some(base) = page_base(catalog, server_base) else {
         return (None, None);
     };
+    let subscriber = subscriber_id(recipient);
+    if subscriber.is_none() && webhook_id(recipient).is_none() {
+        return (None, None);
+    }
     match notice.kind {
         NoticeKind::StatusConfirm => {
+            let Some(id) = subscriber else {
+                return (None, None);
+            };
             let token = confirm_token(key, id, notice.at + CONFIRM_TTL);
             (Some(format!("{base}/subscribe/confirm/{token}")), None)
         }
@@ -486,8 +571,11 @@ pub(crate) fn links(
                     }
                 })
                 .unwrap_or_else(|| format!("{base}/"));
-            let token = unsubscribe_token(key, id);
-            (Some(page), Some(format!("{base}/unsubscribe/{token}")))
+            let unsubscribe = subscriber.map(|id| {
+                let token = unsubscribe_token(key, id);
+                format!("{base}/unsubscribe/{token}")
+            });
+            (Some(page), unsubscribe)
         }
     }
 }

@@ -23,7 +23,8 @@
 //! responders tell the public: status-page incidents
 //! ([`StatusIncidentRecord`]), maintenances ([`MaintenanceRecord`]), their
 //! updates and component overrides. `subscribers.rs` keeps the public
-//! page's email subscribers ([`SubscriberRecord`]). With the cargo feature `testing`,
+//! page's email subscribers ([`SubscriberRecord`]); `status_webhooks.rs` its
+//! responder-managed webhooks ([`StatusWebhookRecord`]). With the cargo feature `testing`,
 //! the `testing` module provides throwaway databases for tests.
 
 mod alerting;
@@ -36,6 +37,7 @@ mod migrate;
 mod monitoring;
 mod silences;
 mod status;
+mod status_webhooks;
 mod store;
 mod subscribers;
 #[cfg(feature = "testing")]
@@ -60,6 +62,7 @@ pub use status::{
     ComponentOverride, MaintenanceRecord, NewMaintenance, NewStatusIncident, NewStatusUpdate,
     StatusIncidentRecord, StatusUpdateRecord,
 };
+pub use status_webhooks::StatusWebhookRecord;
 pub use store::Store;
 pub use subscribers::SubscriberRecord;
 

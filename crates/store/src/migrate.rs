@@ -90,6 +90,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_subscribers.sql"),
         postgres: include_str!("../migrations/postgres/0008_subscribers.sql"),
     },
+    Migration {
+        version: 9,
+        name: "status_webhooks",
+        sqlite: include_str!("../migrations/sqlite/0009_status_webhooks.sql"),
+        postgres: include_str!("../migrations/postgres/0009_status_webhooks.sql"),
+    },
 ];
 
 /// The key of the PostgreSQL advisory lock held while migrating

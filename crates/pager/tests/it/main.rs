@@ -5,6 +5,7 @@
 
 mod delivery;
 mod scenarios;
+mod status_webhooks;
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -45,6 +45,7 @@ mod sessions;
 mod setup;
 mod silences;
 mod status;
+mod status_webhooks;
 mod subscribers;
 mod tokens;
 mod users;

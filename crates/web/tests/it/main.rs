@@ -16,3 +16,4 @@ mod silences;
 mod status_admin;
 mod status_public;
 mod status_subscribe;
+mod status_webhooks;

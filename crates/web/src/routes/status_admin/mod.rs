@@ -14,7 +14,9 @@
 //!   catalog service's name, never alert summaries, monitor names or URLs).
 //! - Forms post and redirect back with a flash (`?flash=`); a form with a
 //!   problem is shown again, 400, with its input kept.
-//! - The JSON API under `/api/v1/status/…` (see `api.rs`).
+//! - The JSON API under `/api/v1/status/…` (see `api.rs`); status
+//!   webhooks, responders only, under `/api/v1/status/webhooks`
+//!   (`webhooks.rs`).
 //!
 //! Every write is audited (`status.incident.create`, …) and then reported
 //! by [`changed`]; posting or updating a public incident and scheduling or
@@ -29,6 +31,7 @@
 
 mod api;
 mod page;
+mod webhooks;
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -147,6 +150,17 @@ pub(super) fn routes(routes: Routes) -> Routes {
             api::clear_override_api,
         )
         .get("/api/v1/status/components", viewer, api::components_api)
+        .get("/api/v1/status/webhooks", responder, webhooks::webhooks_api)
+        .post(
+            "/api/v1/status/webhooks",
+            responder,
+            webhooks::create_webhook_api,
+        )
+        .delete(
+            "/api/v1/status/webhooks/{id}",
+            responder,
+            webhooks::remove_webhook_api,
+        )
 }
 
 // ---------------------------------------------------------------------------

@@ -1,0 +1,16 @@
+-- 0009_status_webhooks (SQLite): webhooks told about the public status
+-- page's updates, added by responders (never from the public page).
+-- `components` is a comma-separated list of status-page component ids,
+-- empty for all. The signing secret is derived, never stored. A removed
+-- webhook keeps its row (`removed_at_ms`). Times are integer ms since the
+-- epoch. Expand-only.
+
+CREATE TABLE status_webhooks (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    url           TEXT    NOT NULL,
+    components    TEXT    NOT NULL DEFAULT '',
+    created_by    TEXT    NOT NULL,
+    created_at_ms INTEGER NOT NULL,
+    removed_at_ms INTEGER
+);
+CREATE INDEX status_webhooks_active ON status_webhooks (id) WHERE removed_at_ms IS NULL;
