@@ -10,14 +10,14 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, SanType};
 
-use crate::util::{Running, artifacts_dir, create_token, eventually, http};
+use crate::util::{Running, SmtpSink, artifacts_dir, create_token, eventually, http};
 
 /// One request a [`Sink`] received.
 #[derive(Debug, Clone)]
@@ -162,76 +162,6 @@ impl Upstream {
     }
 }
 
-/// A real SMTP server (aiosmtpd) with STARTTLS, storing mail in a maildir.
-struct SmtpServer {
-    child: Child,
-    port: u16,
-    maildir: PathBuf,
-}
-
-impl SmtpServer {
-    fn start(dir: &Path) -> SmtpServer {
-        let ca = write_pki(dir);
-        let port = free_port();
-        let maildir = dir.join("maildir");
-        let child = Command::new("python3")
-            .args([
-                "-m",
-                "aiosmtpd",
-                "-n",
-                "-l",
-                &format!("127.0.0.1:{port}"),
-                "--tlscert",
-                &ca.cert.display().to_string(),
-                "--tlskey",
-                &ca.key.display().to_string(),
-                "-c",
-                "aiosmtpd.handlers.Mailbox",
-                &maildir.display().to_string(),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("aiosmtpd runs (scripts/prepare-test-env.sh installs it)");
-        assert!(
-            eventually(Duration::from_secs(15), || TcpStream::connect((
-                "127.0.0.1",
-                port
-            ))
-            .is_ok()),
-            "aiosmtpd did not start"
-        );
-        SmtpServer {
-            child,
-            port,
-            maildir,
-        }
-    }
-
-    /// The messages received so far, with the time each was stored.
-    fn messages(&self) -> Vec<(String, SystemTime)> {
-        let Ok(entries) = std::fs::read_dir(self.maildir.join("new")) else {
-            return Vec::new();
-        };
-        let mut out: Vec<(String, SystemTime)> = entries
-            .filter_map(Result::ok)
-            .filter_map(|e| {
-                let at = e.metadata().ok()?.modified().ok()?;
-                Some((std::fs::read_to_string(e.path()).ok()?, at))
-            })
-            .collect();
-        out.sort_by_key(|(_, at)| *at);
-        out
-    }
-}
-
-impl Drop for SmtpServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 struct Pki {
     cert: PathBuf,
     key: PathBuf,
@@ -270,13 +200,6 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// Undoes quoted-printable soft breaks and `=3D`, enough to find links.
-fn unquote(mail: &str) -> String {
-    mail.replace("=\r\n", "")
-        .replace("=\n", "")
-        .replace("=3D", "=")
-}
-
 fn millis(from: SystemTime, to: SystemTime) -> f64 {
     to.duration_since(from)
         .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
@@ -285,7 +208,8 @@ fn millis(from: SystemTime, to: SystemTime) -> f64 {
 #[test]
 fn a_failing_monitor_pages_by_email_webhook_and_pagerduty_and_the_ack_link_works() {
     let dir = tempfile::tempdir().unwrap();
-    let smtp = SmtpServer::start(dir.path());
+    let pki = write_pki(dir.path());
+    let smtp = SmtpSink::start(dir.path(), Some((&pki.cert, &pki.key)));
     let sink = Sink::start();
     let upstream = Upstream::start();
     let catalog = format!(
@@ -398,7 +322,6 @@ name = "API"
 
     // The email: its acknowledge link works.
     let (mail, mailed_at) = smtp.messages().remove(0);
-    let mail = unquote(&mail);
     assert!(mail.contains("alice@example.gov"));
     assert!(mail.contains("FIRING"), "{mail}");
     let start = mail.find(&format!("{}/ack/", server.base)).expect(&mail);

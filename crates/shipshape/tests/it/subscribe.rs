@@ -7,93 +7,11 @@
 //! with a one-click POST; the responder's next update reaches only the
 //! other reader.
 
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::util::{Running, create_token, eventually, http};
-
-/// A plain-text aiosmtpd storing mail in a maildir.
-struct Smtp {
-    child: Child,
-    port: u16,
-    maildir: PathBuf,
-}
-
-impl Smtp {
-    fn start(dir: &Path) -> Smtp {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let maildir = dir.join("maildir");
-        let child = Command::new("python3")
-            .args([
-                "-m",
-                "aiosmtpd",
-                "-n",
-                "-l",
-                &format!("127.0.0.1:{port}"),
-                "-c",
-                "aiosmtpd.handlers.Mailbox",
-                &maildir.display().to_string(),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("aiosmtpd runs (scripts/prepare-test-env.sh installs it)");
-        assert!(
-            eventually(Duration::from_secs(15), || TcpStream::connect((
-                "127.0.0.1",
-                port
-            ))
-            .is_ok()),
-            "aiosmtpd did not start"
-        );
-        Smtp {
-            child,
-            port,
-            maildir,
-        }
-    }
-
-    /// The messages to `to` received so far, headers unfolded and
-    /// quoted-printable soft breaks undone.
-    fn mail_to(&self, to: &str) -> Vec<String> {
-        let Ok(entries) = std::fs::read_dir(self.maildir.join("new")) else {
-            return Vec::new();
-        };
-        let mut out: Vec<(std::time::SystemTime, String)> = entries
-            .filter_map(Result::ok)
-            .filter_map(|e| {
-                let at = e.metadata().ok()?.modified().ok()?;
-                let text = std::fs::read_to_string(e.path())
-                    .ok()?
-                    .replace("\r\n", "\n");
-                let text = text
-                    .replace("\n ", " ")
-                    .replace("\n\t", " ")
-                    .replace("=\n", "")
-                    .replace("=3D", "=");
-                Some((at, text))
-            })
-            .filter(|(_, text)| text.lines().any(|l| l.starts_with("To:") && l.contains(to)))
-            .collect();
-        out.sort_by_key(|(at, _)| *at);
-        out.into_iter().map(|(_, text)| text).collect()
-    }
-}
-
-impl Drop for Smtp {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use crate::util::{Running, SmtpSink, create_token, eventually, http};
 
 fn header<'a>(mail: &'a str, name: &str) -> Option<&'a str> {
     let head = mail.split("\n\n").next().unwrap_or("");
@@ -118,7 +36,7 @@ const OTHER: &str = "other@example.gov";
 #[test]
 fn subscribers_confirm_get_notices_and_unsubscribe_in_one_click() {
     let dir = tempfile::tempdir().unwrap();
-    let smtp = Smtp::start(dir.path());
+    let smtp = SmtpSink::start(dir.path(), None);
     let catalog = format!(
         r#"
 [store]

@@ -198,3 +198,100 @@ pub fn eventually(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
     }
     check()
 }
+
+/// A real SMTP server (Python's aiosmtpd, installed by
+/// scripts/prepare-test-env.sh) on a free loopback port, storing mail in a
+/// maildir; with `tls` (certificate and key files) it offers STARTTLS.
+pub struct SmtpSink {
+    child: Child,
+    /// Where it listens on 127.0.0.1.
+    pub port: u16,
+    maildir: PathBuf,
+}
+
+impl SmtpSink {
+    /// Starts it with its maildir under `dir`.
+    pub fn start(dir: &Path, tls: Option<(&Path, &Path)>) -> SmtpSink {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let maildir = dir.join("maildir");
+        let mut args: Vec<String> = ["-m", "aiosmtpd", "-n", "-l"].map(str::to_owned).to_vec();
+        args.push(format!("127.0.0.1:{port}"));
+        if let Some((cert, key)) = tls {
+            args.extend([
+                "--tlscert".to_owned(),
+                cert.display().to_string(),
+                "--tlskey".to_owned(),
+                key.display().to_string(),
+            ]);
+        }
+        args.extend([
+            "-c".to_owned(),
+            "aiosmtpd.handlers.Mailbox".to_owned(),
+            maildir.display().to_string(),
+        ]);
+        let child = Command::new("python3")
+            .args(&args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("aiosmtpd runs (scripts/prepare-test-env.sh installs it)");
+        assert!(
+            eventually(Duration::from_secs(15), || std::net::TcpStream::connect((
+                "127.0.0.1",
+                port
+            ))
+            .is_ok()),
+            "aiosmtpd did not start"
+        );
+        SmtpSink {
+            child,
+            port,
+            maildir,
+        }
+    }
+
+    /// Every message received so far, oldest first, with the time it was
+    /// stored; headers unfolded and quoted-printable soft breaks and `=3D`
+    /// undone, enough to read headers and find links.
+    pub fn messages(&self) -> Vec<(String, std::time::SystemTime)> {
+        let Ok(entries) = std::fs::read_dir(self.maildir.join("new")) else {
+            return Vec::new();
+        };
+        let mut out: Vec<(String, std::time::SystemTime)> = entries
+            .filter_map(Result::ok)
+            .filter_map(|e| {
+                let at = e.metadata().ok()?.modified().ok()?;
+                let text = std::fs::read_to_string(e.path())
+                    .ok()?
+                    .replace("\r\n", "\n")
+                    .replace("\n ", " ")
+                    .replace("\n\t", " ")
+                    .replace("=\n", "")
+                    .replace("=3D", "=");
+                Some((text, at))
+            })
+            .collect();
+        out.sort_by_key(|(_, at)| *at);
+        out
+    }
+
+    /// The messages addressed to `to`, oldest first.
+    pub fn mail_to(&self, to: &str) -> Vec<String> {
+        self.messages()
+            .into_iter()
+            .map(|(text, _)| text)
+            .filter(|text| text.lines().any(|l| l.starts_with("To:") && l.contains(to)))
+            .collect()
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

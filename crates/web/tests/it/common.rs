@@ -221,3 +221,51 @@ pub fn hidden_csrf(html: &str) -> String {
     let end = html[start..].find('"').expect("closing quote") + start;
     html[start..end].to_owned()
 }
+
+/// Calls the JSON API: `method path` with an optional bearer token and
+/// JSON body; answers the status and the JSON body (`null` if none).
+pub async fn call_with(
+    server: &TestServer,
+    method: reqwest::Method,
+    token: Option<&str>,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let mut request = reqwest::Client::new().request(method, server.url(path));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("request");
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// [`call_with`] with a token.
+pub async fn call(
+    server: &TestServer,
+    method: reqwest::Method,
+    token: &str,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    call_with(server, method, Some(token), path, body).await
+}
+
+/// A page fetched with `client` (a browser-like session): status and HTML.
+pub async fn page(client: &reqwest::Client, server: &TestServer, path: &str) -> (u16, String) {
+    let response = client.get(server.url(path)).send().await.expect("get");
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("body"))
+}
+
+/// The `message` of an API error body.
+pub fn message(body: &serde_json::Value) -> &str {
+    body["message"].as_str().unwrap_or("")
+}

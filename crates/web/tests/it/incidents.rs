@@ -16,7 +16,7 @@ use shipshape_store::{
     IncidentStatus, NewIncident, NewIncidentAlert, NewOutboxMessage, NewTimelineEntry, Role,
 };
 
-use crate::common::{NowTs, TestServer, hidden_csrf};
+use crate::common::{NowTs, TestServer, call_with, hidden_csrf, page};
 
 const CATALOG: &str = r#"
 [[service]]
@@ -88,38 +88,12 @@ async fn open(
         .expect("no incident with this key")
 }
 
-async fn call(
-    server: &TestServer,
-    method: reqwest::Method,
-    token: Option<&str>,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = reqwest::Client::new().request(method, server.url(path));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("request");
-    let status = response.status().as_u16();
-    let text = response.text().await.expect("body");
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
 async fn get(server: &TestServer, token: &str, path: &str) -> (u16, Value) {
-    call(server, reqwest::Method::GET, Some(token), path, None).await
+    call_with(server, reqwest::Method::GET, Some(token), path, None).await
 }
 
 async fn post(server: &TestServer, token: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-    call(server, reqwest::Method::POST, Some(token), path, body).await
-}
-
-async fn page(client: &reqwest::Client, server: &TestServer, path: &str) -> (u16, String) {
-    let response = client.get(server.url(path)).send().await.expect("get");
-    let status = response.status().as_u16();
-    (status, response.text().await.expect("body"))
+    call_with(server, reqwest::Method::POST, Some(token), path, body).await
 }
 
 #[tokio::test]
@@ -479,7 +453,7 @@ async fn the_api_acknowledges_resolves_and_takes_notes_for_responders() {
     let (status, error) = post(&server, &viewer, &ack, None).await;
     assert_eq!(status, 403, "{error}");
     assert_eq!(error["code"], "forbidden");
-    let (status, _) = call(&server, reqwest::Method::POST, None, &ack, None).await;
+    let (status, _) = call_with(&server, reqwest::Method::POST, None, &ack, None).await;
     assert_eq!(status, 401);
 
     let (status, detail) = post(&server, &responder, &ack, None).await;

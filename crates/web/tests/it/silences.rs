@@ -7,28 +7,9 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 use shipshape_store::Role;
 
-use crate::common::{NowTs, TestServer, hidden_csrf};
+use crate::common::{NowTs, TestServer, call, hidden_csrf, page};
 
 const EVIL_COMMENT: &str = "<script>alert(1)</script> db migration";
-
-async fn call(
-    server: &TestServer,
-    method: reqwest::Method,
-    token: &str,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = reqwest::Client::new()
-        .request(method, server.url(path))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("request");
-    let status = response.status().as_u16();
-    let text = response.text().await.expect("body");
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
 
 async fn create(server: &TestServer, token: &str, body: Value) -> (u16, Value) {
     call(
@@ -286,12 +267,6 @@ async fn the_api_creates_lists_and_expires_silences() {
         1,
         "{actions:?}"
     );
-}
-
-async fn page(client: &reqwest::Client, server: &TestServer, path: &str) -> (u16, String) {
-    let response = client.get(server.url(path)).send().await.expect("get");
-    let status = response.status().as_u16();
-    (status, response.text().await.expect("body"))
 }
 
 #[tokio::test]

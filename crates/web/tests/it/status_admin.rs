@@ -10,7 +10,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 use shipshape_store::{NewIncident, NewIncidentAlert, Role};
 
-use crate::common::{NowTs, TestServer, hidden_csrf};
+use crate::common::{NowTs, TestServer, call, hidden_csrf, message, page};
 
 const CATALOG: &str = r#"
 [[service]]
@@ -49,25 +49,6 @@ async fn server() -> TestServer {
     TestServer::start_with(catalog(), |_| {}).await
 }
 
-async fn call(
-    server: &TestServer,
-    method: reqwest::Method,
-    token: &str,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = reqwest::Client::new()
-        .request(method, server.url(path))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("request");
-    let status = response.status().as_u16();
-    let text = response.text().await.expect("body");
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
 async fn post(server: &TestServer, token: &str, path: &str, body: Value) -> (u16, Value) {
     call(server, reqwest::Method::POST, token, path, Some(body)).await
 }
@@ -78,12 +59,6 @@ async fn put(server: &TestServer, token: &str, path: &str, body: Value) -> (u16,
 
 async fn get(server: &TestServer, token: &str, path: &str) -> (u16, Value) {
     call(server, reqwest::Method::GET, token, path, None).await
-}
-
-async fn page(client: &reqwest::Client, server: &TestServer, path: &str) -> (u16, String) {
-    let response = client.get(server.url(path)).send().await.expect("get");
-    let status = response.status().as_u16();
-    (status, response.text().await.expect("body"))
 }
 
 /// Posts a form; the status and the `Location` header (or the body).
@@ -108,10 +83,6 @@ async fn post_form(
         Some(location) => (status, location),
         None => (status, response.text().await.expect("body")),
     }
-}
-
-fn message(body: &Value) -> &str {
-    body["message"].as_str().unwrap_or("")
 }
 
 #[tokio::test]

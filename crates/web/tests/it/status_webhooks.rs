@@ -5,11 +5,11 @@
 
 use std::path::Path;
 
-use serde_json::{Value, json};
+use serde_json::json;
 use shipshape_pager::subscriptions::{WEBHOOK_KEY_NAME, webhook_secret};
 use shipshape_store::Role;
 
-use crate::common::TestServer;
+use crate::common::{TestServer, call, message};
 
 const CATALOG: &str = r#"
 [[service]]
@@ -33,29 +33,6 @@ async fn server() -> TestServer {
     let catalog = shipshape_catalog::parse_str(CATALOG, Path::new("/etc/shipshape.toml"))
         .expect("catalog parses");
     TestServer::start_with(catalog, |_| {}).await
-}
-
-async fn call(
-    server: &TestServer,
-    method: reqwest::Method,
-    token: &str,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = reqwest::Client::new()
-        .request(method, server.url(path))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("request");
-    let status = response.status().as_u16();
-    let text = response.text().await.expect("body");
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
-fn message(body: &Value) -> &str {
-    body["message"].as_str().unwrap_or("")
 }
 
 const HOOKS: &str = "/api/v1/status/webhooks";

@@ -357,41 +357,53 @@ fn names<T>(all: impl IntoIterator<Item = T>, name: fn(T) -> &'static str) -> St
     all.into_iter().map(name).collect::<Vec<_>>().join(", ")
 }
 
+/// One of `all` by its name (`what` names the kind in the error).
+fn one_of<T: Copy>(
+    field: Field,
+    what: &str,
+    text: &str,
+    all: &[T],
+    name: fn(T) -> &'static str,
+) -> Result<T, Invalid> {
+    let text = text.trim();
+    all.iter()
+        .copied()
+        .find(|v| name(*v) == text)
+        .ok_or_else(|| {
+            invalid(
+                field,
+                format!(
+                    "unknown {what} {text:?}; expected one of {}",
+                    names(all.iter().copied(), name)
+                ),
+            )
+        })
+}
+
 /// An incident status name.
 pub(super) fn valid_status(text: &str) -> Result<IncidentStatus, Invalid> {
-    IncidentStatus::parse(text.trim()).ok_or_else(|| {
-        invalid(
-            Field::Status,
-            format!(
-                "unknown status {text:?}; expected one of {}",
-                names(IncidentStatus::ALL, IncidentStatus::as_str)
-            ),
-        )
-    })
+    one_of(
+        Field::Status,
+        "status",
+        text,
+        &IncidentStatus::ALL,
+        IncidentStatus::as_str,
+    )
 }
 
 /// An impact name.
 pub(super) fn valid_impact(text: &str) -> Result<Impact, Invalid> {
-    Impact::parse(text.trim()).ok_or_else(|| {
-        invalid(
-            Field::Impact,
-            format!(
-                "unknown impact {text:?}; expected one of {}",
-                names(Impact::ALL, Impact::as_str)
-            ),
-        )
-    })
+    one_of(Field::Impact, "impact", text, &Impact::ALL, Impact::as_str)
 }
 
 /// A maintenance's impact: [`MAINTENANCE_IMPACT`] (the default, when
 /// empty) or an incident impact.
 pub(super) fn valid_maintenance_impact(text: Option<&str>) -> Result<String, Invalid> {
     match text.map(str::trim).filter(|t| !t.is_empty()) {
-        None => Ok(MAINTENANCE_IMPACT.to_owned()),
-        Some(MAINTENANCE_IMPACT) => Ok(MAINTENANCE_IMPACT.to_owned()),
-        Some(other) => Impact::parse(other)
+        None | Some(MAINTENANCE_IMPACT) => Ok(MAINTENANCE_IMPACT.to_owned()),
+        Some(other) => valid_impact(other)
             .map(|i| i.as_str().to_owned())
-            .ok_or_else(|| {
+            .map_err(|_| {
                 invalid(
                     Field::Impact,
                     format!(
@@ -408,31 +420,34 @@ pub(super) fn valid_component_status(
     field: Field,
     text: Option<&str>,
 ) -> Result<Option<ComponentStatus>, Invalid> {
-    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
-        return Ok(None);
-    };
-    ComponentStatus::parse(text).map(Some).ok_or_else(|| {
-        invalid(
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(text) => one_of(
             field,
-            format!(
-                "unknown component status {text:?}; expected one of {}",
-                names(ComponentStatus::ALL, ComponentStatus::as_str)
-            ),
+            "component status",
+            text,
+            &ComponentStatus::ALL,
+            ComponentStatus::as_str,
         )
-    })
+        .map(Some),
+    }
 }
 
 /// A maintenance status name.
 pub(super) fn valid_maintenance_status(text: &str) -> Result<MaintenanceStatus, Invalid> {
-    MaintenanceStatus::parse(text.trim()).ok_or_else(|| {
-        invalid(
-            Field::Status,
-            format!(
-                "unknown status {text:?}; expected one of {}",
-                MaintenanceRecord::STATUSES.join(", ")
-            ),
-        )
-    })
+    const ALL: [MaintenanceStatus; 4] = [
+        MaintenanceStatus::Scheduled,
+        MaintenanceStatus::InProgress,
+        MaintenanceStatus::Verifying,
+        MaintenanceStatus::Completed,
+    ];
+    one_of(
+        Field::Status,
+        "status",
+        text,
+        &ALL,
+        MaintenanceStatus::as_str,
+    )
 }
 
 /// Component ids, each one of the catalog's status page; deduplicated in
