@@ -152,6 +152,9 @@ pub struct Message {
     /// as `List-Unsubscribe` with `List-Unsubscribe-Post`; `None` for every
     /// other kind.
     pub unsubscribe_url: Option<String>,
+    /// For webhooks: the JSON body to send instead of Shipshape's own
+    /// shape (e.g. a Statuspage-style payload); other channels ignore it.
+    pub body: Option<serde_json::Value>,
 }
 
 /// Where one message goes, with its secrets already resolved.

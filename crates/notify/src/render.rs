@@ -205,6 +205,9 @@ pub(crate) fn email_html(m: &Message) -> String {
 
 /// The generic webhook body.
 pub(crate) fn webhook_json(m: &Message) -> Value {
+    if let Some(body) = &m.body {
+        return body.clone();
+    }
     json!({
         "version": 1,
         "delivery": m.key,

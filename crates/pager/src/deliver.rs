@@ -219,6 +219,7 @@ impl Courier {
             ack_url,
             at: notice.at,
             unsubscribe_url,
+            body: notice.payload.clone(),
         }
     }
 

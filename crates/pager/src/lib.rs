@@ -32,6 +32,7 @@ mod convert;
 mod decide;
 mod deliver;
 mod notices;
+pub mod status_snapshot;
 pub mod subscriptions;
 
 use std::sync::Arc;

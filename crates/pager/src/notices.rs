@@ -43,6 +43,7 @@ pub(crate) fn notice_for(
         severity: incident.severity.clone(),
         service: incident.service.clone(),
         at,
+        payload: None,
     }
 }
 

@@ -211,6 +211,7 @@ pub async fn notify_incident_update(
         severity: "info".to_owned(),
         service: Some(page.title.clone()),
         at: update.at,
+        payload: None,
     };
     enqueue_for(
         store,
@@ -218,6 +219,7 @@ pub async fn notify_incident_update(
         &incident.components,
         update_id,
         &notice,
+        Subject::Incident(incident_id),
         now,
     )
     .await
@@ -260,6 +262,7 @@ pub async fn notify_maintenance(
         severity: "info".to_owned(),
         service: Some(page.title.clone()),
         at: update.at,
+        payload: None,
     };
     enqueue_for(
         store,
@@ -267,6 +270,7 @@ pub async fn notify_maintenance(
         &maintenance.components,
         update_id,
         &notice,
+        Subject::Maintenance(maintenance_id),
         now,
     )
     .await
@@ -310,12 +314,20 @@ pub async fn notify_maintenance_changes(
 
 /// Enqueues `notice` for the subscribers and webhooks of `components`
 /// (all, if empty).
+/// What a status notice is about, for the webhooks' Statuspage-style body.
+#[derive(Debug, Clone, Copy)]
+enum Subject {
+    Incident(i64),
+    Maintenance(i64),
+}
+
 async fn enqueue_for(
     store: &Store,
     catalog: &Catalog,
     components: &[String],
     update_id: i64,
     notice: &Notice,
+    subject: Subject,
     now: Timestamp,
 ) -> Result<u64> {
     let everything: Vec<String>;
@@ -334,9 +346,31 @@ async fn enqueue_for(
     if everyone.is_empty() && webhooks.is_empty() {
         return Ok(0);
     }
-    let payload = serde_json::to_string(notice).map_err(|e| {
-        shipshape_store::StoreError::InvalidInput(format!("cannot encode a notice: {e}"))
-    })?;
+    let encode = |notice: &Notice| {
+        serde_json::to_string(notice).map_err(|e| {
+            shipshape_store::StoreError::InvalidInput(format!("cannot encode a notice: {e}"))
+        })
+    };
+    let payload = encode(notice)?;
+    // Webhooks get Statuspage's payload: the incident (or maintenance) as
+    // the public page shows it now.
+    let webhook_payload = if webhooks.is_empty() {
+        payload.clone()
+    } else {
+        let body = match crate::status_snapshot::build(store, catalog, now).await? {
+            Some(snapshot) => match subject {
+                Subject::Incident(id) => shipshape_status::json::webhook_incident(&snapshot, id),
+                Subject::Maintenance(id) => {
+                    shipshape_status::json::webhook_maintenance(&snapshot, id)
+                }
+            },
+            None => None,
+        };
+        encode(&Notice {
+            payload: body,
+            ..notice.clone()
+        })?
+    };
     let messages: Vec<NewOutboxMessage> = everyone
         .iter()
         .map(|s| NewOutboxMessage {
@@ -354,7 +388,7 @@ async fn enqueue_for(
             kind: NoticeKind::Status.as_str().to_owned(),
             recipient: format!("{WEBHOOK_PREFIX}{}", w.id),
             channel: "webhook".to_owned(),
-            payload: payload.clone(),
+            payload: webhook_payload.clone(),
             created_at: now,
         }))
         .collect();
@@ -413,6 +447,7 @@ pub async fn send_confirmation(
         severity: "info".to_owned(),
         service: Some(page.title.clone()),
         at: now,
+        payload: None,
     };
     let payload = serde_json::to_string(&notice).map_err(|e| {
         shipshape_store::StoreError::InvalidInput(format!("cannot encode a notice: {e}"))
@@ -578,6 +613,89 @@ pub(crate) fn links(
             (Some(page), unsubscribe)
         }
     }
+}
+
+/// Tells the webhooks following a component that its status changed
+/// between two snapshots of the page (Statuspage's "component update"
+/// payload). Email subscribers hear about posted updates only, not about
+/// every automatic change. Returns how many notices were new.
+pub async fn notify_component_changes(
+    store: &Store,
+    before: &shipshape_status::Snapshot,
+    after: &shipshape_status::Snapshot,
+    now: Timestamp,
+) -> u64 {
+    let mut added = 0;
+    for component in &after.components {
+        let Some(old) = before.component(&component.id).map(|c| c.status) else {
+            continue;
+        };
+        if old == component.status {
+            continue;
+        }
+        let webhooks = match store
+            .status_webhooks_for(std::slice::from_ref(&component.id))
+            .await
+        {
+            Ok(webhooks) => webhooks,
+            Err(error) => {
+                tracing::warn!(%error, component = %component.id, "could not read status webhooks");
+                continue;
+            }
+        };
+        if webhooks.is_empty() {
+            continue;
+        }
+        let notice = Notice {
+            kind: NoticeKind::Status,
+            incident: None,
+            dedup_key: format!("shipshape-status-component-{}", component.id),
+            title: format!("{}: {}", component.name, component.status.label()),
+            detail: format!(
+                "{} changed from {} to {}.",
+                component.name,
+                old.label(),
+                component.status.label()
+            ),
+            severity: "info".to_owned(),
+            service: Some(after.page.name.clone()),
+            at: after.generated_at,
+            payload: shipshape_status::json::webhook_component_update(
+                after,
+                &component.id,
+                old,
+                after.generated_at,
+            ),
+        };
+        let Ok(payload) = serde_json::to_string(&notice) else {
+            continue;
+        };
+        let change = format!(
+            "component-{}-{}@{}",
+            component.id,
+            component.status.as_str(),
+            after.generated_at.as_millisecond()
+        );
+        let messages: Vec<NewOutboxMessage> = webhooks
+            .iter()
+            .map(|w| NewOutboxMessage {
+                key: format!("{change}:{WEBHOOK_PREFIX}{}", w.id),
+                incident_id: None,
+                kind: NoticeKind::Status.as_str().to_owned(),
+                recipient: format!("{WEBHOOK_PREFIX}{}", w.id),
+                channel: "webhook".to_owned(),
+                payload: payload.clone(),
+                created_at: now,
+            })
+            .collect();
+        match store.enqueue(&messages, &[]).await {
+            Ok(n) => added += n,
+            Err(error) => {
+                tracing::warn!(%error, component = %component.id, "could not enqueue component notices");
+            }
+        }
+    }
+    added
 }
 
 #[cfg(test)]

@@ -327,3 +327,63 @@ fn maintenance(snapshot: &Snapshot, m: &Maintenance) -> Value {
         "scheduled_until": time(m.scheduled_until),
     })
 }
+
+/// Where Statuspage documents its webhook payloads; sent in `meta`.
+const WEBHOOK_DOCUMENTATION: &str =
+    "https://support.atlassian.com/statuspage/docs/enable-webhook-notifications/";
+
+/// The `page` object of a webhook payload: the page and its indicator.
+fn webhook_page(snapshot: &Snapshot) -> Value {
+    let (indicator, description) = snapshot.indicator();
+    json!({
+        "id": snapshot.page.id,
+        "status_indicator": indicator.as_str(),
+        "status_description": description,
+    })
+}
+
+/// A Statuspage-style "incident update" webhook payload for public
+/// incident `id`: `meta`, `page` (with the indicator) and the `incident`
+/// with its `incident_updates`; `None` if the snapshot does not hold it.
+pub fn webhook_incident(snapshot: &Snapshot, id: i64) -> Option<Value> {
+    let found = snapshot.incidents.iter().find(|i| i.id == id)?;
+    Some(json!({
+        "meta": { "unsubscribe": null, "documentation": WEBHOOK_DOCUMENTATION },
+        "page": webhook_page(snapshot),
+        "incident": incident(snapshot, found),
+    }))
+}
+
+/// The same for maintenance `id` (Statuspage sends maintenance as an
+/// incident carrying `scheduled_for`/`scheduled_until`).
+pub fn webhook_maintenance(snapshot: &Snapshot, id: i64) -> Option<Value> {
+    let found = snapshot.maintenances.iter().find(|m| m.id == id)?;
+    Some(json!({
+        "meta": { "unsubscribe": null, "documentation": WEBHOOK_DOCUMENTATION },
+        "page": webhook_page(snapshot),
+        "incident": maintenance(snapshot, found),
+    }))
+}
+
+/// A Statuspage-style "component update" webhook payload: component `id`
+/// went from `old` to its status in `snapshot` at `at`.
+pub fn webhook_component_update(
+    snapshot: &Snapshot,
+    id: &str,
+    old: crate::ComponentStatus,
+    at: Timestamp,
+) -> Option<Value> {
+    let found = snapshot.components.iter().find(|c| c.id == id)?;
+    Some(json!({
+        "meta": { "unsubscribe": null, "documentation": WEBHOOK_DOCUMENTATION },
+        "page": webhook_page(snapshot),
+        "component_update": {
+            "created_at": time(at),
+            "new_status": found.status.as_str(),
+            "old_status": old.as_str(),
+            "id": format!("{}-{}", found.id, at.as_millisecond()),
+            "component_id": found.id,
+        },
+        "component": component(snapshot, found),
+    }))
+}

@@ -77,6 +77,10 @@ pub struct Notice {
     pub service: Option<String>,
     /// When it was decided.
     pub at: Timestamp,
+    /// For webhooks: the JSON to send instead of Shipshape's own shape (a
+    /// Statuspage-style payload for status page notices).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<serde_json::Value>,
 }
 
 impl Notice {

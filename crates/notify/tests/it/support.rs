@@ -40,6 +40,7 @@ pub fn message(kind: MessageKind) -> Message {
         },
         at: "2026-11-29T01:02:03Z".parse().expect("timestamp"),
         unsubscribe_url: None,
+        body: None,
     }
 }
 

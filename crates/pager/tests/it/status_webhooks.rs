@@ -128,16 +128,17 @@ async fn a_public_update_reaches_matching_webhooks_signed() {
         ));
         assert_eq!(header("x-shipshape-delivery"), key(id));
         assert!(headers.get("authorization").is_none());
+        // Statuspage's "incident update" payload.
         let json: serde_json::Value = serde_json::from_slice(body).unwrap();
-        assert_eq!(json["kind"], "status");
-        assert_eq!(json["incident"]["title"], "Jobs are slow — Investigating");
-        assert_eq!(json["incident"]["service"], "Example status");
+        assert!(json["meta"]["documentation"].is_string());
+        assert_eq!(json["page"]["status_indicator"], "minor");
+        assert_eq!(json["incident"]["id"], incident.to_string());
+        assert_eq!(json["incident"]["name"], "Jobs are slow");
+        assert_eq!(json["incident"]["status"], "investigating");
         assert_eq!(
-            json["incident"]["url"],
-            format!("https://ops.example.gov/status/incidents/{incident}")
+            json["incident"]["incident_updates"][0]["body"],
+            "We are looking into it."
         );
-        assert_eq!(json["detail"], "We are looking into it.");
-        assert!(json["ack_url"].is_null());
         let message = sim.store.outbox_message(&key(id)).await.unwrap().unwrap();
         assert_eq!(message.state, OutboxState::Delivered);
     }
@@ -151,4 +152,64 @@ async fn a_public_update_reaches_matching_webhooks_signed() {
     assert_eq!(gone.state, OutboxState::Failed, "rejected, not retried");
     assert_eq!(gone.attempts, 1);
     assert!(gone.last_error.unwrap().contains("removed"));
+}
+
+#[tokio::test]
+async fn a_component_status_change_reaches_webhooks_as_a_component_update() {
+    let sim = Sim::new(CATALOG, "http://127.0.0.1:9").await;
+    let id = sim
+        .store
+        .add_status_webhook("http://127.0.0.1:9/hook", &[], "Alice", sim.now())
+        .await
+        .unwrap();
+    let before = shipshape_pager::status_snapshot::build(&sim.store, &sim.catalog, sim.now())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut after = before.clone();
+    after.generated_at = sim.now() + jiff::SignedDuration::from_secs(10);
+    after.components[0].status = shipshape_status::ComponentStatus::MajorOutage;
+    let added = shipshape_pager::subscriptions::notify_component_changes(
+        &sim.store,
+        &before,
+        &after,
+        sim.now(),
+    )
+    .await;
+    assert_eq!(added, 1);
+    // The same change is not told twice.
+    let again = shipshape_pager::subscriptions::notify_component_changes(
+        &sim.store,
+        &before,
+        &after,
+        sim.now(),
+    )
+    .await;
+    assert_eq!(again, 0);
+    assert_eq!(
+        shipshape_pager::subscriptions::notify_component_changes(
+            &sim.store,
+            &after,
+            &after,
+            sim.now()
+        )
+        .await,
+        0,
+        "no change, no notice"
+    );
+    let key = format!(
+        "component-jobs-major_outage@{}:webhook:{id}",
+        after.generated_at.as_millisecond()
+    );
+    let message = sim
+        .store
+        .outbox_message(&key)
+        .await
+        .unwrap()
+        .expect("queued");
+    let notice: serde_json::Value = serde_json::from_str(&message.payload).unwrap();
+    let body = &notice["payload"];
+    assert_eq!(body["component_update"]["old_status"], "operational");
+    assert_eq!(body["component_update"]["new_status"], "major_outage");
+    assert_eq!(body["component"]["id"], "jobs");
 }

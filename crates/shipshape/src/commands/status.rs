@@ -24,7 +24,7 @@ pub async fn run(args: StatusArgs) -> Result<ExitCode> {
                 );
             };
             let started = std::time::Instant::now();
-            let snapshot = shipshape_web::status_snapshot::build(&store, &catalog, now())
+            let snapshot = shipshape_pager::status_snapshot::build(&store, &catalog, now())
                 .await?
                 .context("the catalog has no [status_page]")?;
             let options = ExportOptions {

@@ -84,6 +84,8 @@ pub fn spawn(
 #[derive(Debug, Default)]
 pub struct Publisher {
     targets: HashMap<String, TargetState>,
+    /// The page as last looked at, to tell component changes.
+    last_snapshot: Option<Snapshot>,
 }
 
 /// One target's last success and its run of failures since.
@@ -119,14 +121,19 @@ impl Publisher {
         let Some(page) = &catalog.status_page else {
             return Ok(());
         };
-        if page.publish.is_empty() {
-            return Ok(());
-        }
-        let Some(snapshot) = shipshape_web::status_snapshot::build(store, catalog, now).await?
+        let Some(snapshot) = shipshape_pager::status_snapshot::build(store, catalog, now).await?
         else {
             return Ok(());
         };
-        self.publish(&snapshot, page, catalog, now).await;
+        // Webhooks following a component hear when its status changes.
+        if let Some(before) = &self.last_snapshot {
+            shipshape_pager::subscriptions::notify_component_changes(store, before, &snapshot, now)
+                .await;
+        }
+        if !page.publish.is_empty() {
+            self.publish(&snapshot, page, catalog, now).await;
+        }
+        self.last_snapshot = Some(snapshot);
         Ok(())
     }
 

@@ -404,3 +404,30 @@ fn times_have_milliseconds_in_utc() {
     let at: jiff::Timestamp = "2026-11-30T07:08:09.123456-05:00".parse().unwrap();
     assert_eq!(json::time(at), "2026-11-30T12:08:09.123Z");
 }
+
+#[test]
+fn webhook_payloads_have_statuspages_shape() {
+    let snapshot = crate::support::snapshot();
+    let incident = shipshape_status::json::webhook_incident(&snapshot, 2).unwrap();
+    assert_eq!(incident["page"]["status_indicator"], "major");
+    assert_eq!(
+        incident["page"]["status_description"],
+        "Partial System Outage"
+    );
+    assert_eq!(incident["incident"]["id"], "2");
+    assert!(incident["incident"]["incident_updates"].is_array());
+    assert!(incident["meta"]["documentation"].is_string());
+    let maintenance = shipshape_status::json::webhook_maintenance(&snapshot, 8).unwrap();
+    assert!(maintenance["incident"]["scheduled_for"].is_string());
+    let update = shipshape_status::json::webhook_component_update(
+        &snapshot,
+        "api",
+        shipshape_status::ComponentStatus::Operational,
+        crate::support::now(),
+    )
+    .unwrap();
+    assert_eq!(update["component_update"]["old_status"], "operational");
+    assert_eq!(update["component_update"]["new_status"], "partial_outage");
+    assert_eq!(update["component"]["id"], "api");
+    assert!(shipshape_status::json::webhook_incident(&snapshot, 999).is_none());
+}
