@@ -18,8 +18,8 @@
 //!   (`affected_components`) and a component's creation time
 //!   (`created_at`, which Statuspage always fills: clients must accept
 //!   `null` there), and the page's `url` when it is not configured.
-//! - `deliver_notifications` is `false`: the status page notifies no
-//!   subscribers.
+//! - `deliver_notifications` is `true`: every posted update is sent to
+//!   the page's subscribers and webhooks.
 //! - `started_at` is when the incident or maintenance was posted
 //!   (`created_at`); an update's `created_at`, `updated_at` and `display_at`
 //!   are all when it was posted. A maintenance's `monitoring_at` and
@@ -275,7 +275,7 @@ fn update(u: &Update, parent: i64) -> Value {
         "updated_at": at,
         "display_at": at,
         "affected_components": null,
-        "deliver_notifications": false,
+        "deliver_notifications": true,
         "custom_tweet": null,
         "tweet_id": null,
     })

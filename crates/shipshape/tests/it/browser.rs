@@ -474,6 +474,18 @@ fn chromium_renders_the_live_status_page_and_its_static_copy() {
             let png = client.screenshot().await.unwrap();
             let smoke: Smoke =
                 serde_json::from_value(client.execute(SMOKE, vec![]).await.unwrap()).unwrap();
+            // Keyboard users reach a bar's details by focusing it.
+            let focused = client
+                .execute(
+                    "const w = document.querySelector('.bar-wrap'); if (!w) return 'none'; \
+                     w.focus(); return getComputedStyle(w.querySelector('.trouble')).display;",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            if name != "static-history" {
+                assert_eq!(focused, "block", "{name}: a focused bar shows its days");
+            }
             out.push((name, html, png, smoke));
         }
         client.close().await.unwrap();

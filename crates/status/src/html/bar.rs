@@ -153,10 +153,27 @@ pub(crate) fn bar(component: &Component) -> Markup {
         Some(u) => format!("{} uptime", percent(u)),
         None => "No data".to_owned(),
     };
+    // Days worth a look: below 100% or with an incident. They show when
+    // the bar is hovered or focused (keyboard users tab to it), so the
+    // details are not reachable by mouse alone.
+    let trouble: Vec<String> = days
+        .iter()
+        .filter(|d| d.uptime.is_some_and(|u| u < 1.0) || !d.incidents.is_empty())
+        .map(day_label)
+        .collect();
     html! {
-        svg class="bar" viewBox={ "0 0 " (width) " " (BAR_H) } preserveAspectRatio="none"
-            aria-label={ "Availability per day (UTC), last " (days.len()) " days" } role="group" {
-            (PreEscaped(cells))
+        div class="bar-wrap" tabindex="0" {
+            svg class="bar" viewBox={ "0 0 " (width) " " (BAR_H) } preserveAspectRatio="none"
+                aria-label={ "Availability per day (UTC), last " (days.len()) " days" } role="group" {
+                (PreEscaped(cells))
+            }
+            div class="trouble" {
+                @if trouble.is_empty() {
+                    p { "No day below 100% and no incidents in this period." }
+                } @else {
+                    ul { @for label in &trouble { li { (label) } } }
+                }
+            }
         }
         p class="ends" {
             span { (days.len()) " days ago" }

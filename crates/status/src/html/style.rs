@@ -43,6 +43,9 @@ li.component{border:1px solid var(--line);border-radius:6px;padding:.6rem .9rem;
 svg.bar{display:block;width:100%;height:34px;margin:.5rem 0 .25rem}
 .bar .d0{fill:var(--d0)}.bar .d1{fill:var(--d1)}.bar .d2{fill:var(--d2)}.bar .d3{fill:var(--d3)}.bar .dn{fill:var(--none)}
 .bar rect:hover{opacity:.7}
+.bar-wrap{outline-offset:2px}.bar-wrap .trouble{display:none;font-size:.85rem;color:var(--muted)}
+.bar-wrap:hover .trouble,.bar-wrap:focus-within .trouble{display:block}
+.trouble ul{margin:.25rem 0;padding-left:1.2rem}.trouble p{margin:.25rem 0}
 .ends{display:flex;justify-content:space-between;gap:.5rem;color:var(--muted);font-size:.85rem;margin:0}
 .legend{display:flex;flex-wrap:wrap;gap:.25rem 1rem;color:var(--muted);font-size:.85rem;margin:.5rem 0}
 .key::before{content:"";display:inline-block;width:.8em;height:.8em;margin-right:.3em;vertical-align:-.05em;border-radius:2px}

@@ -333,3 +333,17 @@ fn the_stylesheet_has_no_external_assets() {
     assert!(!html::STYLESHEET.contains("@import"));
     assert!(html::STYLESHEET.contains("system-ui"));
 }
+
+#[test]
+fn a_bar_lists_its_troubled_days_for_hover_and_keyboard_focus() {
+    let snapshot = crate::support::snapshot();
+    let page =
+        shipshape_status::html::page(&snapshot, &shipshape_status::html::Links::live("/status"));
+    assert!(page.contains(r#"class="bar-wrap" tabindex="0""#));
+    assert!(page.contains(r#"class="trouble""#));
+    assert!(page.contains("97.00% uptime"), "a day below 100% is listed");
+    assert!(
+        page.contains("1 incident"),
+        "a day with an incident is listed"
+    );
+}
