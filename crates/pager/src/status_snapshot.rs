@@ -39,9 +39,10 @@ pub async fn build(
     let Some(page) = &catalog.status_page else {
         return Ok(None);
     };
-    let ids: HashMap<(String, String), MonitorId> = store
-        .monitors()
-        .await?
+    let registered = store.monitors().await?;
+    let created: HashMap<MonitorId, Timestamp> =
+        registered.iter().map(|m| (m.id, m.created_at)).collect();
+    let ids: HashMap<(String, String), MonitorId> = registered
         .into_iter()
         .map(|m| ((m.name.service, m.name.monitor), m.id))
         .collect();
@@ -76,6 +77,7 @@ pub async fn build(
         let id = unique(status::slug(&entry.name), &mut taken);
         let mut healths = Vec::new();
         let mut updated_at = None;
+        let mut created_at: Option<Timestamp> = None;
         let mut days: Vec<(u64, u64)> = vec![(0, 0); DAYS as usize];
         let mut day_starts = Vec::new();
         for monitor in &entry.monitors {
@@ -89,6 +91,9 @@ pub async fn build(
                 .copied()
                 .unwrap_or((MonitorState::Unknown, now));
             healths.push(health(state));
+            if let Some(at) = created.get(&monitor_id) {
+                created_at = Some(created_at.map_or(*at, |c| c.min(*at)));
+            }
             updated_at = updated_at.max(Some(at));
             let daily = store.daily_availability(monitor_id, DAYS, now).await?;
             for (slot, day) in days.iter_mut().zip(&daily) {
@@ -132,6 +137,7 @@ pub async fn build(
             status,
             position: position as u32,
             updated_at: updated_at.unwrap_or(now),
+            created_at,
             days,
         });
     }

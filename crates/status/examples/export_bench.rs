@@ -343,6 +343,7 @@ fn components(rng: &mut Rng, count: u32, groups: usize, days: i64) -> Vec<Compon
                 i / NAMES.len() as u32 + 1
             );
             Component {
+                created_at: None,
                 id: slug(&name),
                 name,
                 group: Some(GROUPS[i as usize % groups].to_owned()),

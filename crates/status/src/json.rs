@@ -15,9 +15,11 @@
 //!   (`2026-11-30T12:00:00.000Z`), see [`time`].
 //! - **What we do not have is `null`**, never made up: tweets, shortlinks,
 //!   descriptions, start dates, the per-update component changes
-//!   (`affected_components`) and a component's creation time
-//!   (`created_at`, which Statuspage always fills: clients must accept
-//!   `null` there), and the page's `url` when it is not configured.
+//!   (`affected_components`), a component's creation time when none of its
+//!   monitors was registered yet and a group's (`created_at`, which
+//!   Statuspage always fills), and the page's `url` when it is not
+//!   configured. A component's `created_at` is its oldest monitor's
+//!   registration.
 //! - `deliver_notifications` is `true`: every posted update is sent to
 //!   the page's subscribers and webhooks.
 //! - `started_at` is when the incident or maintenance was posted
@@ -198,7 +200,7 @@ fn component(snapshot: &Snapshot, c: &Component) -> Value {
         "id": c.id,
         "name": c.name,
         "status": c.status.as_str(),
-        "created_at": null,
+        "created_at": c.created_at.map(time),
         "updated_at": time(c.updated_at),
         "position": c.position,
         "description": null,

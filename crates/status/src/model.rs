@@ -249,6 +249,10 @@ pub struct Component {
     pub position: u32,
     /// When its status last changed.
     pub updated_at: Timestamp,
+    /// When it was first watched (its oldest monitor's registration), if
+    /// known.
+    #[serde(default)]
+    pub created_at: Option<Timestamp>,
     /// The availability bar, oldest day first (normally 90 days).
     pub days: Vec<Day>,
 }

@@ -171,6 +171,7 @@ fn wider_snapshot() -> Snapshot {
         },
     );
     s.components.push(Component {
+        created_at: None,
         id: "docs".into(),
         name: "Docs".into(),
         group: None,

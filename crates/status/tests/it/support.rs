@@ -53,6 +53,7 @@ pub fn snapshot() -> Snapshot {
         },
         components: vec![
             Component {
+                created_at: None,
                 id: "website".into(),
                 name: "Website".into(),
                 group: Some("Public services".into()),
@@ -62,6 +63,7 @@ pub fn snapshot() -> Snapshot {
                 days: days(1),
             },
             Component {
+                created_at: None,
                 id: "api".into(),
                 name: "API".into(),
                 group: Some("Public services".into()),
@@ -71,6 +73,7 @@ pub fn snapshot() -> Snapshot {
                 days: days(2),
             },
             Component {
+                created_at: None,
                 id: "login".into(),
                 name: "Login".into(),
                 group: None,

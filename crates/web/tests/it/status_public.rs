@@ -134,6 +134,10 @@ async fn anyone_sees_components_incidents_and_nothing_internal() {
         .find(|c| c["name"] == "API")
         .unwrap();
     assert_eq!(api["status"], "major_outage");
+    assert!(
+        api["created_at"].is_string(),
+        "a watched component has a creation time"
+    );
     assert_eq!(summary["incidents"][0]["impact"], "major");
     for path in [
         "/api/v2/status.json",
