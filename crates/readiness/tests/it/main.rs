@@ -1,0 +1,5 @@
+//! Readiness tests: the checklist covers the source list item for item, in
+//! our own words, and verdicts mean what a review needs them to mean.
+
+mod checklist;
+mod verdict;
