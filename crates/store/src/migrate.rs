@@ -40,62 +40,30 @@ impl Migration {
     }
 }
 
+/// A [`Migration`] from its version, name and file stem (the same under
+/// `migrations/sqlite/` and `migrations/postgres/`).
+macro_rules! migration {
+    ($version:literal, $name:literal, $file:literal) => {
+        Migration {
+            version: $version,
+            name: $name,
+            sqlite: include_str!(concat!("../migrations/sqlite/", $file, ".sql")),
+            postgres: include_str!(concat!("../migrations/postgres/", $file, ".sql")),
+        }
+    };
+}
+
 /// Every migration this binary knows, oldest first.
 pub(crate) const MIGRATIONS: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "auth",
-        sqlite: include_str!("../migrations/sqlite/0001_auth.sql"),
-        postgres: include_str!("../migrations/postgres/0001_auth.sql"),
-    },
-    Migration {
-        version: 2,
-        name: "monitoring",
-        sqlite: include_str!("../migrations/sqlite/0002_monitoring.sql"),
-        postgres: include_str!("../migrations/postgres/0002_monitoring.sql"),
-    },
-    Migration {
-        version: 3,
-        name: "heartbeats",
-        sqlite: include_str!("../migrations/sqlite/0003_heartbeats.sql"),
-        postgres: include_str!("../migrations/postgres/0003_heartbeats.sql"),
-    },
-    Migration {
-        version: 4,
-        name: "packed_results",
-        sqlite: include_str!("../migrations/sqlite/0004_packed_results.sql"),
-        postgres: include_str!("../migrations/postgres/0004_packed_results.sql"),
-    },
-    Migration {
-        version: 5,
-        name: "alerting",
-        sqlite: include_str!("../migrations/sqlite/0005_alerting.sql"),
-        postgres: include_str!("../migrations/postgres/0005_alerting.sql"),
-    },
-    Migration {
-        version: 6,
-        name: "silences",
-        sqlite: include_str!("../migrations/sqlite/0006_silences.sql"),
-        postgres: include_str!("../migrations/postgres/0006_silences.sql"),
-    },
-    Migration {
-        version: 7,
-        name: "status",
-        sqlite: include_str!("../migrations/sqlite/0007_status.sql"),
-        postgres: include_str!("../migrations/postgres/0007_status.sql"),
-    },
-    Migration {
-        version: 8,
-        name: "subscribers",
-        sqlite: include_str!("../migrations/sqlite/0008_subscribers.sql"),
-        postgres: include_str!("../migrations/postgres/0008_subscribers.sql"),
-    },
-    Migration {
-        version: 9,
-        name: "status_webhooks",
-        sqlite: include_str!("../migrations/sqlite/0009_status_webhooks.sql"),
-        postgres: include_str!("../migrations/postgres/0009_status_webhooks.sql"),
-    },
+    migration!(1, "auth", "0001_auth"),
+    migration!(2, "monitoring", "0002_monitoring"),
+    migration!(3, "heartbeats", "0003_heartbeats"),
+    migration!(4, "packed_results", "0004_packed_results"),
+    migration!(5, "alerting", "0005_alerting"),
+    migration!(6, "silences", "0006_silences"),
+    migration!(7, "status", "0007_status"),
+    migration!(8, "subscribers", "0008_subscribers"),
+    migration!(9, "status_webhooks", "0009_status_webhooks"),
 ];
 
 /// The key of the PostgreSQL advisory lock held while migrating

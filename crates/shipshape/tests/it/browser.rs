@@ -30,6 +30,20 @@ struct MonitorPage {
     resumed_html: String,
 }
 
+/// Clicks the button matching `button`, waits for an element matching
+/// `then` on the page it leads to, and returns that page's source.
+async fn press(client: &fantoccini::Client, button: &str, then: &str) -> String {
+    client
+        .find(Locator::Css(button))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client.wait().for_element(Locator::Css(then)).await.unwrap();
+    client.source().await.unwrap()
+}
+
 /// Rendered width of the first element matching `css`, or 0.
 async fn rendered_width(client: &fantoccini::Client, css: &str) -> f64 {
     let script = format!(
@@ -81,32 +95,18 @@ async fn monitor_page(client: &fantoccini::Client, base: &str) -> MonitorPage {
     let chart_width = rendered_width(client, "svg.chart").await;
     let bar_width = rendered_width(client, "svg.availability").await;
     let png = client.screenshot().await.unwrap();
-    client
-        .find(Locator::Css("form[action$='/pause'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .for_element(Locator::Css("form[action$='/resume'] button"))
-        .await
-        .unwrap();
-    let paused_html = client.source().await.unwrap();
-    client
-        .find(Locator::Css("form[action$='/resume'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .for_element(Locator::Css("form[action$='/pause'] button"))
-        .await
-        .unwrap();
-    let resumed_html = client.source().await.unwrap();
+    let paused_html = press(
+        client,
+        "form[action$='/pause'] button",
+        "form[action$='/resume'] button",
+    )
+    .await;
+    let resumed_html = press(
+        client,
+        "form[action$='/resume'] button",
+        "form[action$='/pause'] button",
+    )
+    .await;
     MonitorPage {
         png,
         points,
@@ -262,32 +262,13 @@ fn chromium_logs_into_the_demo_and_sees_the_admin_shell() {
             .await
             .unwrap();
         target.click().await.unwrap();
-        client
-            .find(Locator::Css("form[action='/oncall/test-page'] button"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        client
-            .wait()
-            .for_element(Locator::Css("form[action$='/ack'] button"))
-            .await
-            .unwrap();
-        let sent_html = client.source().await.unwrap();
-        client
-            .find(Locator::Css("form[action$='/ack'] button"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        client
-            .wait()
-            .for_element(Locator::Css("main"))
-            .await
-            .unwrap();
-        let acked_html = client.source().await.unwrap();
+        let sent_html = press(
+            &client,
+            "form[action='/oncall/test-page'] button",
+            "form[action$='/ack'] button",
+        )
+        .await;
+        let acked_html = press(&client, "form[action$='/ack'] button", "main").await;
         client.goto(&format!("{base}/incidents")).await.unwrap();
         let incidents_png = client.screenshot().await.unwrap();
         let incidents_html = client.source().await.unwrap();

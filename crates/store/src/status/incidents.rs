@@ -6,8 +6,8 @@ use sqlx::{Any, AnyConnection};
 
 use super::{
     NewStatusIncident, NewStatusUpdate, Parent, StatusIncidentRecord, UpdateRow, check_name,
-    check_present, component_from_row, distinct_components, group_by, insert_components,
-    insert_update, select_updates, update_from_row,
+    check_present, component_from_row, distinct_components, fetch_with_children, group_by,
+    insert_components, insert_update, select_updates, update_from_row,
 };
 use crate::store::{col, col_time, col_time_opt};
 use crate::{Result, Store, StoreError};
@@ -131,22 +131,11 @@ impl Scope {
 /// Reads the incidents of `scope` with their components and updates, in
 /// three statements. Run it in a transaction so all three see one snapshot.
 async fn load(conn: &mut AnyConnection, scope: Scope) -> Result<Vec<StatusIncidentRecord>> {
-    let [incidents, components, updates] = scope.statements();
-    let rows = scope
-        .bind(sqlx::query(incidents))
-        .fetch_all(&mut *conn)
-        .await?;
-    if rows.is_empty() {
+    let Some([rows, component_rows, update_rows]) =
+        fetch_with_children(conn, scope.statements(), |query| scope.bind(query)).await?
+    else {
         return Ok(Vec::new());
-    }
-    let component_rows = scope
-        .bind(sqlx::query(components))
-        .fetch_all(&mut *conn)
-        .await?;
-    let update_rows = scope
-        .bind(sqlx::query(updates))
-        .fetch_all(&mut *conn)
-        .await?;
+    };
     let mut components = group_by(&component_rows, "incident_id", component_from_row)?;
     let mut updates = group_by(&update_rows, "incident_id", update_from_row)?;
     rows.iter()

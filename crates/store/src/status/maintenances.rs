@@ -8,8 +8,8 @@ use sqlx::{Any, AnyConnection};
 
 use super::{
     MaintenanceRecord, NewMaintenance, Parent, SYSTEM_ACTOR, UpdateRow, check_name, check_present,
-    component_from_row, distinct_components, group_by, insert_components, insert_update,
-    select_updates, update_from_row,
+    component_from_row, distinct_components, fetch_with_children, group_by, insert_components,
+    insert_update, select_updates, update_from_row,
 };
 use crate::store::{col, col_time, col_time_opt};
 use crate::{Result, Store, StoreError};
@@ -97,22 +97,11 @@ impl Scope {
 
 /// Reads the maintenances of `scope` with their components and updates.
 async fn load(conn: &mut AnyConnection, scope: Scope) -> Result<Vec<MaintenanceRecord>> {
-    let [maintenances, components, updates] = scope.statements();
-    let rows = scope
-        .bind(sqlx::query(maintenances))
-        .fetch_all(&mut *conn)
-        .await?;
-    if rows.is_empty() {
+    let Some([rows, component_rows, update_rows]) =
+        fetch_with_children(conn, scope.statements(), |query| scope.bind(query)).await?
+    else {
         return Ok(Vec::new());
-    }
-    let component_rows = scope
-        .bind(sqlx::query(components))
-        .fetch_all(&mut *conn)
-        .await?;
-    let update_rows = scope
-        .bind(sqlx::query(updates))
-        .fetch_all(&mut *conn)
-        .await?;
+    };
     let mut components = group_by(&component_rows, "maintenance_id", component_from_row)?;
     let mut updates = group_by(&update_rows, "maintenance_id", update_from_row)?;
     rows.iter()

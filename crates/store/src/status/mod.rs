@@ -322,6 +322,26 @@ async fn insert_components(
     Ok(())
 }
 
+/// Runs a record set's three statements (the records, their components,
+/// their updates), each bound by `bind`, on one connection; `None` when
+/// there are no records (the child statements are then skipped).
+pub(super) async fn fetch_with_children(
+    conn: &mut AnyConnection,
+    statements: [&'static str; 3],
+    bind: impl Fn(
+        sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>,
+    ) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>,
+) -> Result<Option<[Vec<AnyRow>; 3]>> {
+    let [records, components, updates] = statements;
+    let rows = bind(sqlx::query(records)).fetch_all(&mut *conn).await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let component_rows = bind(sqlx::query(components)).fetch_all(&mut *conn).await?;
+    let update_rows = bind(sqlx::query(updates)).fetch_all(&mut *conn).await?;
+    Ok(Some([rows, component_rows, update_rows]))
+}
+
 /// Groups child rows (already in the wanted order) by the parent id in
 /// column `parent`.
 fn group_by<T>(
