@@ -127,6 +127,25 @@ pub struct Item {
     pub fix: &'static str,
     /// Who can decide it.
     pub evidence: Evidence,
+    /// The collectors whose findings decide it, e.g. `repo.dependencies`.
+    /// An attestation item may still list collectors: their failures
+    /// override a person's word (a catalog that sends `pii` to a vendor not
+    /// approved for it fails `security.vendors-approved` however attested).
+    pub collectors: &'static [&'static str],
+    /// Whether the item comes from the source list or is Shipshape's own
+    /// addition.
+    pub origin: Origin,
+}
+
+/// Where an item comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Origin {
+    /// An item of the source list ([`SOURCE`]), in our own words.
+    Source,
+    /// A check Shipshape adds beyond the source list: it makes a practice
+    /// of the source concrete (the source's monitoring page, its security
+    /// headers) and never changes what counts as a must-have.
+    Shipshape,
 }
 
 /// Looks an item up by its [`Item::id`].
@@ -135,9 +154,11 @@ pub fn item(id: &str) -> Option<&'static Item> {
 }
 
 use Evidence::{Attestation, Automatic};
+use Origin::{Shipshape, Source};
 use Practice::*;
 
-/// The checklist, one entry per item of the source, in its order.
+/// The checklist: one entry per item of the source, in its order, with
+/// Shipshape's own additions ([`Origin::Shipshape`]) in their practice.
 pub const CHECKLIST: &[Item] = &[
     // ---- Backups -------------------------------------------------------
     Item {
@@ -147,7 +168,9 @@ pub const CHECKLIST: &[Item] = &[
         rationale: "A single disk or database host is one failure away from losing everything written since the last copy.",
         must: true,
         fix: "Run databases and volumes on replicated storage: a managed database with a standby, a replicated volume, or object storage with multi-zone durability.",
-        evidence: Attestation,
+        evidence: Automatic,
+        collectors: &["catalog.datastore-replicas"],
+        origin: Source,
     },
     Item {
         id: "backups.periodic-snapshots",
@@ -157,6 +180,8 @@ pub const CHECKLIST: &[Item] = &[
         must: true,
         fix: "Schedule snapshots (at least daily) of every database and volume, keep them somewhere the primary cannot delete, and add a Shipshape heartbeat monitor that the backup job pings when it finishes.",
         evidence: Automatic,
+        collectors: &["state.backup-heartbeats"],
+        origin: Source,
     },
     Item {
         id: "backups.point-in-time-recovery",
@@ -166,6 +191,8 @@ pub const CHECKLIST: &[Item] = &[
         must: false,
         fix: "Turn on write-ahead-log or binlog archiving (or the managed database's point-in-time restore) and note the retention window.",
         evidence: Attestation,
+        collectors: &[],
+        origin: Source,
     },
     Item {
         id: "backups.documented-recovery",
@@ -174,7 +201,9 @@ pub const CHECKLIST: &[Item] = &[
         rationale: "A restore usually happens under stress and by whoever is on call; an unwritten procedure lives in one head.",
         must: false,
         fix: "Keep a runbook with the exact commands to restore into a fresh environment, and link it from the service's catalog entry.",
-        evidence: Attestation,
+        evidence: Automatic,
+        collectors: &["repo.recovery-doc"],
+        origin: Source,
     },
     Item {
         id: "backups.restore-tested-in-pipeline",
@@ -184,6 +213,8 @@ pub const CHECKLIST: &[Item] = &[
         must: false,
         fix: "Add a pipeline stage that restores the latest snapshot into a scratch environment and runs a smoke check against it.",
         evidence: Attestation,
+        collectors: &[],
+        origin: Source,
     },
     // ---- Deployment ----------------------------------------------------
     Item {
@@ -193,7 +224,9 @@ pub const CHECKLIST: &[Item] = &[
         rationale: "Every manual step in a release is a step that can be skipped, reordered or mistyped.",
         must: false,
         fix: "Script the whole release (build, migrate, roll out, verify) behind one command or one pipeline button.",
-        evidence: Attestation,
+        evidence: Automatic,
+        collectors: &["repo.deploy-command"],
+        origin: Source,
     },
     Item {
         id: "deployment.several-deployers",
@@ -202,7 +235,9 @@ pub const CHECKLIST: &[Item] = &[
         rationale: "If only one person can ship, a fix waits for their holiday to end.",
         must: false,
         fix: "Give at least two people the access and the runbook, and have the second one do a real release.",
-        evidence: Attestation,
+        evidence: Automatic,
+        collectors: &["catalog.deployers"],
+        origin: Source,
     },
     Item {
         id: "deployment.blue-green",
@@ -212,6 +247,8 @@ pub const CHECKLIST: &[Item] = &[
         must: false,
         fix: "Run the new version alongside the old, health-check it, then move the router; keep the old one until the new one is proven.",
         evidence: Attestation,
+        collectors: &[],
+        origin: Source,
     },
     Item {
         id: "deployment.automated-migrations",
@@ -221,6 +258,8 @@ pub const CHECKLIST: &[Item] = &[
         must: false,
         fix: "Keep versioned migrations in the repository and have the release run them, refusing to start on a schema it does not know.",
         evidence: Attestation,
+        collectors: &[],
+        origin: Source,
     },
     Item {
         id: "deployment.snapshot-before-release",
@@ -230,6 +269,8 @@ pub const CHECKLIST: &[Item] = &[
         must: false,
         fix: "Make the release script take a snapshot before migrating and record how to restore it if the release is rolled back.",
         evidence: Attestation,
+        collectors: &[],
+        origin: Source,
     },
     Item {
         id: "deployment.minimal-artifact",
@@ -238,7 +279,9 @@ pub const CHECKLIST: &[Item] = &[
         rationale: "Test fixtures, source trees and build tools in a production image widen the attack surface and leak internals.",
         must: false,
         fix: "Build in one stage and copy only the binary, assets and config into a slim runtime image; exclude the VCS directory and tests.",
-        evidence: Attestation,
+        evidence: Automatic,
+        collectors: &["repo.deploy-ignore"],
+        origin: Source,
     },
     Item {
         id: "deployment.secrets-from-a-vault",
@@ -247,7 +290,9 @@ pub const CHECKLIST: &[Item] = &[
         rationale: "Secrets in environment variables leak into crash dumps, child processes and debug pages.",
         must: false,
         fix: "Read secrets at start-up from a secret manager or mounted files with tight permissions, not from the environment.",
-        evidence: Attestation,
+        evidence: Automatic,
+        collectors: &["repo.manifest-secrets"],
+        origin: Source,
     },
     Item {
         id: "deployment.build-before-runtime",
@@ -257,6 +302,8 @@ pub const CHECKLIST: &[Item] = &[
         must: false,
         fix: "Resolve, build and configure in the pipeline or staging, and start production instances from the finished artifact only.",
         evidence: Attestation,
+        collectors: &[],
+        origin: Source,
     },
     Item {
         id: "deployment.pinned-dependencies",
@@ -266,6 +313,8 @@ pub const CHECKLIST: &[Item] = &[
         must: false,
         fix: "Commit the lockfile (Cargo.lock, package-lock.json, …), pin base images by digest, and update through reviewed changes.",
         evidence: Automatic,
+        collectors: &["repo.dependencies"],
+        origin: Source,
     },
     // ---- Support -------------------------------------------------------
     Item {
@@ -276,6 +325,8 @@ pub const CHECKLIST: &[Item] = &[
         must: false,
         fix: "Declare an `slo` for the service in shipshape.toml and publish the same numbers where users can read them.",
         evidence: Automatic,
+        collectors: &["catalog.slo"],
+        origin: Source,
     },
     Item {
         id: "support.contact-point",
@@ -284,7 +335,9 @@ pub const CHECKLIST: &[Item] = &[
         rationale: "Reports scattered over personal inboxes and chat get lost or answered twice.",
         must: false,
         fix: "Pick one address or form, link it from the service and the status page, and make sure someone watches it.",
-        evidence: Attestation,
+        evidence: Automatic,
+        collectors: &["repo.contact", "endpoint.security-txt"],
+        origin: Source,
     },
     Item {
         id: "support.escalation-paths",
@@ -293,7 +346,9 @@ pub const CHECKLIST: &[Item] = &[
         rationale: "A report that lands with the wrong team waits while it is passed around.",
         must: false,
         fix: "Write down who owns which layer and encode it as Shipshape routes and escalation policies per component.",
-        evidence: Attestation,
+        evidence: Automatic,
+        collectors: &["repo.escalation-doc"],
+        origin: Source,
     },
     Item {
         id: "support.public-queue",
@@ -302,7 +357,9 @@ pub const CHECKLIST: &[Item] = &[
         rationale: "A visible queue lets users see a problem is known and saves duplicate reports.",
         must: false,
         fix: "Use a public issue tracker or board for support requests, keeping personal data out of it.",
-        evidence: Attestation,
+        evidence: Automatic,
+        collectors: &["repo.support-queue"],
+        origin: Source,
     },
     // ---- Logs ----------------------------------------------------------
     Item {
@@ -313,6 +370,8 @@ pub const CHECKLIST: &[Item] = &[
         must: true,
         fix: "Forward logs continuously to a central store with a retention policy, and alert when forwarding stops.",
         evidence: Attestation,
+        collectors: &[],
+        origin: Source,
     },
     Item {
         id: "logs.restricted-sensitive",
@@ -322,6 +381,8 @@ pub const CHECKLIST: &[Item] = &[
         must: true,
         fix: "Scrub what you can at the source, and grant access to the rest by role, with access itself logged.",
         evidence: Attestation,
+        collectors: &[],
+        origin: Source,
     },
     Item {
         id: "logs.fast-search",
@@ -331,8 +392,21 @@ pub const CHECKLIST: &[Item] = &[
         must: false,
         fix: "Index logs in a search tool with structured fields so on-call can filter by service, level and request in seconds.",
         evidence: Attestation,
+        collectors: &[],
+        origin: Source,
     },
-    // ---- Monitoring: the source lists no items under this section. -------
+    // ---- Monitoring: the source defers to a separate page; Shipshape's own. -
+    Item {
+        id: "monitoring.every-endpoint-watched",
+        practice: Monitoring,
+        title: "Watch every public endpoint",
+        rationale: "An endpoint nobody checks fails silently until a user complains.",
+        must: false,
+        fix: "Add a Shipshape monitor (HTTP, TLS or TCP) for every URL listed in the service's `endpoints`.",
+        evidence: Automatic,
+        collectors: &["state.endpoint-monitors"],
+        origin: Shipshape,
+    },
     // ---- Alerting ------------------------------------------------------
     Item {
         id: "alerting.failing-monitor-pages",
@@ -342,6 +416,8 @@ pub const CHECKLIST: &[Item] = &[
         must: true,
         fix: "Give every monitor of the service a route to an escalation policy that ends at an on-call schedule, and send a test page.",
         evidence: Automatic,
+        collectors: &["state.routes"],
+        origin: Source,
     },
     Item {
         id: "alerting.flexible-targets",
@@ -351,6 +427,8 @@ pub const CHECKLIST: &[Item] = &[
         must: false,
         fix: "Define on-call schedules with overrides for absences in shipshape.toml, and route by component to the owning team.",
         evidence: Automatic,
+        collectors: &["catalog.schedules"],
+        origin: Source,
     },
     Item {
         id: "alerting.deviation-thresholds",
@@ -360,6 +438,8 @@ pub const CHECKLIST: &[Item] = &[
         must: false,
         fix: "Enable anomaly rules on latency and error-rate monitors, and back-test them against history before relying on them.",
         evidence: Automatic,
+        collectors: &["catalog.anomaly-rules"],
+        origin: Source,
     },
     Item {
         id: "alerting.flap-damping",
@@ -369,6 +449,30 @@ pub const CHECKLIST: &[Item] = &[
         must: false,
         fix: "Require several consecutive failures before paging and turn on flap detection so a bouncing monitor becomes one incident.",
         evidence: Automatic,
+        collectors: &["catalog.flap-damping"],
+        origin: Source,
+    },
+    Item {
+        id: "alerting.on-call-coverage",
+        practice: Alerting,
+        title: "Leave no gap in the on-call rota",
+        rationale: "A page sent into an hour that no schedule covers reaches nobody.",
+        must: false,
+        fix: "Fill every hour of the next two weeks in the schedules the service's routes page, with overrides for absences.",
+        evidence: Automatic,
+        collectors: &["state.oncall-coverage"],
+        origin: Shipshape,
+    },
+    Item {
+        id: "alerting.test-page-recent",
+        practice: Alerting,
+        title: "Prove paging works with a recent test page",
+        rationale: "Contact details and phone settings drift; only an acknowledged test page shows the path still reaches a person.",
+        must: false,
+        fix: "Send a test page from the On-call page (or `POST /api/v1/test-pages`) at least every 90 days and acknowledge it.",
+        evidence: Automatic,
+        collectors: &["state.test-page"],
+        origin: Shipshape,
     },
     // ---- Status communication ------------------------------------------
     Item {
@@ -379,6 +483,8 @@ pub const CHECKLIST: &[Item] = &[
         must: false,
         fix: "Publish Shipshape's status page for the service and list the components users care about.",
         evidence: Automatic,
+        collectors: &["catalog.status-page"],
+        origin: Source,
     },
     Item {
         id: "status-communication.off-infrastructure",
@@ -387,7 +493,9 @@ pub const CHECKLIST: &[Item] = &[
         rationale: "A status page that shares the service's servers goes dark exactly when it is needed.",
         must: false,
         fix: "Serve the static export of the status page from a separate provider or region than the service.",
-        evidence: Attestation,
+        evidence: Automatic,
+        collectors: &["state.status-host"],
+        origin: Source,
     },
     Item {
         id: "status-communication.history-and-maintenance",
@@ -397,6 +505,8 @@ pub const CHECKLIST: &[Item] = &[
         must: false,
         fix: "Post every user-visible incident and planned maintenance window to the status page, and keep the history.",
         evidence: Automatic,
+        collectors: &["catalog.status-page"],
+        origin: Source,
     },
     Item {
         id: "status-communication.subscriptions",
@@ -406,6 +516,8 @@ pub const CHECKLIST: &[Item] = &[
         must: false,
         fix: "Offer the status page's Atom/RSS feeds (and e-mail if you can) and link them from the page.",
         evidence: Automatic,
+        collectors: &["catalog.status-page"],
+        origin: Source,
     },
     // ---- Security ------------------------------------------------------
     Item {
@@ -416,6 +528,8 @@ pub const CHECKLIST: &[Item] = &[
         must: true,
         fix: "Book a review meeting with a security reviewer before launch and each major change, and keep the notes with the service.",
         evidence: Attestation,
+        collectors: &[],
+        origin: Source,
     },
     Item {
         id: "security.vendors-approved",
@@ -425,6 +539,8 @@ pub const CHECKLIST: &[Item] = &[
         must: true,
         fix: "List every external service and what data it receives, and get each one approved for that data class.",
         evidence: Attestation,
+        collectors: &["catalog.third-parties"],
+        origin: Source,
     },
     Item {
         id: "security.automated-pentest",
@@ -434,6 +550,8 @@ pub const CHECKLIST: &[Item] = &[
         must: false,
         fix: "Run a dynamic scanner such as OWASP ZAP against staging as a pipeline stage and fail on new high findings.",
         evidence: Attestation,
+        collectors: &[],
+        origin: Source,
     },
     Item {
         id: "security.production-vuln-scan",
@@ -443,6 +561,8 @@ pub const CHECKLIST: &[Item] = &[
         must: false,
         fix: "Scan running images and dependencies on a schedule with an up-to-date advisory feed, and route findings to the owning team.",
         evidence: Attestation,
+        collectors: &[],
+        origin: Source,
     },
     Item {
         id: "security.tls-everywhere",
@@ -452,6 +572,8 @@ pub const CHECKLIST: &[Item] = &[
         must: false,
         fix: "Put a valid certificate on every endpoint, automate renewal, and add a Shipshape TLS monitor to catch expiry.",
         evidence: Automatic,
+        collectors: &["endpoint.https"],
+        origin: Source,
     },
     Item {
         id: "security.https-redirect",
@@ -461,6 +583,74 @@ pub const CHECKLIST: &[Item] = &[
         must: false,
         fix: "Answer every HTTP request with a permanent redirect to HTTPS and set an HSTS header.",
         evidence: Automatic,
+        collectors: &["endpoint.https"],
+        origin: Source,
+    },
+    Item {
+        id: "security.headers",
+        practice: Security,
+        title: "Send the browser security headers",
+        rationale: "Without a content security policy, nosniff, framing and referrer rules, a browser gives injected content and clickjacking a free hand.",
+        must: false,
+        fix: "Set Content-Security-Policy (with frame-ancestors), X-Content-Type-Options: nosniff and Referrer-Policy on every response.",
+        evidence: Automatic,
+        collectors: &["endpoint.headers"],
+        origin: Shipshape,
+    },
+    Item {
+        id: "security.cookies",
+        practice: Security,
+        title: "Mark cookies Secure, HttpOnly and SameSite",
+        rationale: "A cookie without these flags can travel over plain HTTP, be read by injected script, or ride along on cross-site requests.",
+        must: false,
+        fix: "Set Secure, HttpOnly and SameSite=Lax (or Strict) on every cookie the service sets.",
+        evidence: Automatic,
+        collectors: &["endpoint.cookies"],
+        origin: Shipshape,
+    },
+    Item {
+        id: "security.no-exposed-files",
+        practice: Security,
+        title: "Expose no repository, environment or backup files",
+        rationale: "A reachable `.git` directory, `.env` file, backup copy or directory listing hands out source code and credentials.",
+        must: false,
+        fix: "Serve only the built artifact, deny dotfiles and backup extensions at the web server, and turn off directory listings.",
+        evidence: Automatic,
+        collectors: &["endpoint.exposed-files"],
+        origin: Shipshape,
+    },
+    Item {
+        id: "security.no-version-disclosure",
+        practice: Security,
+        title: "Do not advertise server versions",
+        rationale: "Version numbers in headers tell an attacker which published exploits to try first.",
+        must: false,
+        fix: "Drop or shorten the Server and X-Powered-By headers (e.g. nginx `server_tokens off`).",
+        evidence: Automatic,
+        collectors: &["endpoint.version-disclosure"],
+        origin: Shipshape,
+    },
+    Item {
+        id: "security.modern-tls",
+        practice: Security,
+        title: "Offer only TLS 1.2 and newer",
+        rationale: "TLS 1.0 and 1.1 have known weaknesses and are deprecated (RFC 8996).",
+        must: false,
+        fix: "Disable TLS 1.0 and 1.1 at the load balancer or web server.",
+        evidence: Automatic,
+        collectors: &["endpoint.tls-versions"],
+        origin: Shipshape,
+    },
+    Item {
+        id: "security.no-committed-secrets",
+        practice: Security,
+        title: "Keep secrets out of the repository",
+        rationale: "A credential in version control is readable by everyone with the repository, forever, even after it is deleted.",
+        must: false,
+        fix: "Remove the secret, rotate it, and load it from a secret store or a mounted file instead.",
+        evidence: Automatic,
+        collectors: &["repo.committed-secrets"],
+        origin: Shipshape,
     },
     // ---- Load testing --------------------------------------------------
     Item {
@@ -471,6 +661,8 @@ pub const CHECKLIST: &[Item] = &[
         must: false,
         fix: "Add a pipeline stage that drives representative traffic at staging and compares latency and errors against the last run.",
         evidence: Attestation,
+        collectors: &[],
+        origin: Source,
     },
     Item {
         id: "load-testing.upstream-capacity-known",
@@ -480,6 +672,8 @@ pub const CHECKLIST: &[Item] = &[
         must: false,
         fix: "Ask each upstream for its tested limits, compare them with your expected peak, and load-test them yourself where you can.",
         evidence: Attestation,
+        collectors: &[],
+        origin: Source,
     },
     // ---- Capacity planning ---------------------------------------------
     Item {
@@ -490,6 +684,8 @@ pub const CHECKLIST: &[Item] = &[
         must: true,
         fix: "Keep a calendar of expected peaks, estimate the load for each, and scale up or rehearse ahead of them.",
         evidence: Attestation,
+        collectors: &[],
+        origin: Source,
     },
     Item {
         id: "capacity-planning.comparable-traffic",
@@ -499,6 +695,8 @@ pub const CHECKLIST: &[Item] = &[
         must: false,
         fix: "Collect request rates and data sizes from a similar service and size the first deployment from them with headroom.",
         evidence: Attestation,
+        collectors: &[],
+        origin: Source,
     },
     Item {
         id: "capacity-planning.autoscaling",
@@ -508,6 +706,8 @@ pub const CHECKLIST: &[Item] = &[
         must: false,
         fix: "Configure autoscaling on a signal that tracks the app's real load (queue depth, request rate), with floor and ceiling limits.",
         evidence: Attestation,
+        collectors: &[],
+        origin: Source,
     },
     // ---- Scalability ---------------------------------------------------
     Item {
@@ -518,6 +718,8 @@ pub const CHECKLIST: &[Item] = &[
         must: true,
         fix: "Set the minimum replica count of every component to two or more behind a health-checked load balancer.",
         evidence: Automatic,
+        collectors: &["repo.instances"],
+        origin: Source,
     },
     Item {
         id: "scalability.horizontal",
@@ -527,6 +729,8 @@ pub const CHECKLIST: &[Item] = &[
         must: false,
         fix: "Move session and state into shared stores so any instance can serve any request, then prove it by running several.",
         evidence: Attestation,
+        collectors: &[],
+        origin: Source,
     },
     Item {
         id: "scalability.vertical-headroom",
@@ -536,6 +740,8 @@ pub const CHECKLIST: &[Item] = &[
         must: false,
         fix: "Size such hosts so CPU, memory and I/O stay well below their limits at elevated traffic, and watch those metrics.",
         evidence: Attestation,
+        collectors: &[],
+        origin: Source,
     },
     Item {
         id: "scalability.vertical-isolated",
@@ -545,6 +751,8 @@ pub const CHECKLIST: &[Item] = &[
         must: false,
         fix: "Dedicate hosts (or reserved resources) to each component that can only scale vertically.",
         evidence: Attestation,
+        collectors: &[],
+        origin: Source,
     },
     // ---- Resilience ----------------------------------------------------
     Item {
@@ -555,6 +763,8 @@ pub const CHECKLIST: &[Item] = &[
         must: false,
         fix: "Use zone-spreading placement rules so instances of each component land in at least two zones.",
         evidence: Automatic,
+        collectors: &["repo.zones"],
+        origin: Source,
     },
     Item {
         id: "resilience.topology-agnostic",
@@ -564,6 +774,8 @@ pub const CHECKLIST: &[Item] = &[
         must: false,
         fix: "Reach upstreams through a stable name or load balancer, never through a list of instance addresses in the app.",
         evidence: Attestation,
+        collectors: &[],
+        origin: Source,
     },
     Item {
         id: "resilience.resilient-upstreams",
@@ -573,6 +785,8 @@ pub const CHECKLIST: &[Item] = &[
         must: false,
         fix: "Check that each upstream runs several instances in several zones, or plan for its absence with caching or degradation.",
         evidence: Attestation,
+        collectors: &[],
+        origin: Source,
     },
     // ---- Access control ------------------------------------------------
     Item {
@@ -582,7 +796,9 @@ pub const CHECKLIST: &[Item] = &[
         rationale: "Alpha, beta and idle blue-green environments leak unfinished features and data if they are more open than intended.",
         must: true,
         fix: "Decide the intended audience of each environment, enforce it at the edge, and monitor from outside that access is refused.",
-        evidence: Automatic,
+        evidence: Attestation,
+        collectors: &[],
+        origin: Source,
     },
     Item {
         id: "access-control.standard-proxy",
@@ -592,6 +808,8 @@ pub const CHECKLIST: &[Item] = &[
         must: false,
         fix: "Enforce environment access in a reverse proxy or gateway you configure, not in application code.",
         evidence: Attestation,
+        collectors: &[],
+        origin: Source,
     },
     Item {
         id: "access-control.cohorts",
@@ -601,5 +819,7 @@ pub const CHECKLIST: &[Item] = &[
         must: false,
         fix: "Assign cohorts at the proxy by cookie or header and keep each user on their cohort.",
         evidence: Attestation,
+        collectors: &[],
+        origin: Source,
     },
 ];

@@ -17,7 +17,10 @@
 #![warn(missing_docs)]
 
 pub mod checklist;
+pub mod collect;
+pub mod finding;
 pub mod verdict;
 
-pub use checklist::{CHECKLIST, Evidence, Item, Practice, SOURCE, item};
+pub use checklist::{CHECKLIST, Evidence, Item, Origin, Practice, SOURCE, item};
+pub use finding::Finding;
 pub use verdict::{Verdict, blocks_launch};

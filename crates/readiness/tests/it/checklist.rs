@@ -1,6 +1,6 @@
 use std::collections::HashSet;
 
-use shipshape_readiness::{CHECKLIST, Evidence, Practice, SOURCE, item};
+use shipshape_readiness::{CHECKLIST, Evidence, Origin, Practice, SOURCE, item};
 
 /// Bullet items per section of 18F's "Good Production Practices", counted
 /// by hand from the source (Monitoring only links to another page).
@@ -63,12 +63,43 @@ fn norm(s: &str) -> String {
 fn every_practice_has_the_source_count() {
     assert_eq!(EXPECTED.len(), Practice::ALL.len());
     for (practice, want) in EXPECTED {
-        let got = practice.items().count();
+        let got = practice
+            .items()
+            .filter(|i| i.origin == Origin::Source)
+            .count();
         assert_eq!(got, *want, "{}", practice.title());
     }
     let total: usize = EXPECTED.iter().map(|(_, n)| n).sum();
-    assert_eq!(CHECKLIST.len(), total);
+    let from_source = CHECKLIST.iter().filter(|i| i.origin == Origin::Source);
+    assert_eq!(from_source.count(), total);
     assert_eq!(total, 50);
+}
+
+#[test]
+fn shipshape_additions_never_add_must_haves_and_always_have_collectors() {
+    for i in CHECKLIST.iter().filter(|i| i.origin == Origin::Shipshape) {
+        assert!(!i.must, "{}", i.id);
+        assert_eq!(i.evidence, Evidence::Automatic, "{}", i.id);
+        assert!(!i.collectors.is_empty(), "{}", i.id);
+    }
+}
+
+#[test]
+fn automatic_items_name_their_collectors() {
+    for i in CHECKLIST
+        .iter()
+        .filter(|i| i.evidence == Evidence::Automatic)
+    {
+        assert!(!i.collectors.is_empty(), "{}", i.id);
+        for c in i.collectors {
+            let (kind, name) = c.split_once('.').expect("kind.name");
+            assert!(
+                ["repo", "endpoint", "catalog", "state"].contains(&kind),
+                "{c}"
+            );
+            assert!(!name.is_empty(), "{c}");
+        }
+    }
 }
 
 #[test]

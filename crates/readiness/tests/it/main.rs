@@ -2,4 +2,5 @@
 //! our own words, and verdicts mean what a review needs them to mean.
 
 mod checklist;
+mod repo;
 mod verdict;

@@ -1,0 +1,1 @@
+//! Findings about a service's public endpoints, from `shipshape-scan`.

@@ -1,0 +1,1 @@
+//! Findings from the service's repository.
