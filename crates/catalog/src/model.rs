@@ -46,6 +46,9 @@ pub struct Catalog {
     pub services: Vec<Service>,
     /// `[[third_party]]`: outside providers and what data they may receive.
     pub third_parties: Vec<ThirdParty>,
+    /// `[readiness]`: the readiness review's schedule and the team's own
+    /// checklist items.
+    pub readiness: Readiness,
     /// `[status_page]`: the public status page, if any.
     pub status_page: Option<StatusPage>,
 }
@@ -494,6 +497,11 @@ pub struct Service {
     pub depends_on: Vec<String>,
     /// `slo`: service level objectives.
     pub slo: Option<Slo>,
+    /// `endpoints`: the public URLs users reach the service on; the
+    /// readiness review scans each and expects a monitor for each.
+    pub endpoints: Vec<url::Url>,
+    /// `[service.readiness]`: items that do not apply, paths to skip.
+    pub readiness: ServiceReadiness,
     /// `[[service.component]]`.
     pub components: Vec<Component>,
     /// `[[service.datastore]]`.
@@ -501,6 +509,90 @@ pub struct Service {
     /// `[[service.monitor]]`.
     pub monitors: Vec<Monitor>,
 }
+
+/// `[service.readiness]`: how the readiness review treats one service.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ServiceReadiness {
+    /// `not_applicable = { "ITEM" = "why" }`: items that do not apply, with
+    /// the reason the report shows.
+    pub not_applicable: Vec<NotApplicable>,
+    /// `exclude`: globs (relative to `repo`) the repository collectors skip,
+    /// e.g. test fixtures full of deliberate mistakes.
+    pub exclude: Vec<String>,
+}
+
+/// One `not_applicable` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NotApplicable {
+    /// The checklist item id, `practice.slug`.
+    pub item: String,
+    /// Why it does not apply.
+    pub reason: String,
+    /// `file:line:col` of the entry, for the review's errors (the catalog
+    /// checks the id's shape; the review knows which ids exist).
+    pub location: String,
+}
+
+/// `[readiness]`: the review's schedule and the team's own items.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Readiness {
+    /// `every`: how often `shipshape serve` re-runs the live review
+    /// (default `1h`, at least `1m`).
+    pub every: Duration,
+    /// `[[readiness.item]]`: checklist items the team adds.
+    pub items: Vec<CustomItem>,
+}
+
+impl Default for Readiness {
+    fn default() -> Self {
+        Readiness {
+            every: Duration::from_secs(3600),
+            items: Vec::new(),
+        }
+    }
+}
+
+/// `[[readiness.item]]`: a checklist item a team adds. It is decided by
+/// `command` when set (exit status 0 passes), else by an attestation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomItem {
+    /// `id`: `practice.slug`, e.g. `security.pen-test-2027`; the practice
+    /// is one of [`READINESS_PRACTICES`].
+    pub id: String,
+    /// `title`: short imperative.
+    pub title: String,
+    /// `rationale`: why it matters (optional).
+    pub rationale: String,
+    /// `must`: whether a failure blocks the launch (default false).
+    pub must: bool,
+    /// `fix`: how to get there (optional).
+    pub fix: String,
+    /// `command`: a shell command run in the service's `repo` (or the
+    /// catalog's directory) with a 60-second limit; exit 0 passes.
+    pub command: Option<String>,
+    /// `services`: the services it applies to (default: all).
+    pub services: Vec<String>,
+    /// `file:line:col` of the table.
+    pub location: String,
+}
+
+/// The practice ids of the readiness checklist, in its order: the prefix
+/// of every item id (`shipshape-readiness` keeps the same list).
+pub const READINESS_PRACTICES: [&str; 13] = [
+    "backups",
+    "deployment",
+    "support",
+    "logs",
+    "monitoring",
+    "alerting",
+    "status-communication",
+    "security",
+    "load-testing",
+    "capacity-planning",
+    "scalability",
+    "resilience",
+    "access-control",
+];
 
 /// `slo`: service level objectives.
 #[derive(Debug, Clone, PartialEq)]

@@ -5,7 +5,11 @@ pub const SOURCE: &str =
     "18F, \"Good Production Practices\", https://engineering.18f.gov/production-ready/";
 
 /// A practice area: one section of the source list, in its order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Serialised as its [`Practice::id`].
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
 pub enum Practice {
     /// Keeping data safe and recoverable.
     Backups,
@@ -100,7 +104,8 @@ impl Practice {
 }
 
 /// How an item's verdict can be reached.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Evidence {
     /// A collector can decide it from the running service, Shipshape's own
     /// catalog, or the service's repository.

@@ -6,7 +6,7 @@ use crate::verdict::Verdict;
 /// an endpoint, a component). A review folds every finding of an item into
 /// the item's verdict: any failure fails it, else any unknown leaves it
 /// unknown, else it passes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Finding {
     /// The [`crate::Item::id`] this finding is evidence for.
     pub item: String,
@@ -15,11 +15,13 @@ pub struct Finding {
     pub collector: String,
     /// What the finding is about — a path relative to the repository, an
     /// endpoint URL, a component id — when it is about one thing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// The outcome. Collectors only produce `Pass`, `Fail` and `Unknown`.
     pub verdict: Verdict,
     /// Itemised detail for the report, e.g. every unpinned dependency as
     /// `path:line: name` — one entry per line of the report.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub details: Vec<String>,
 }
 

@@ -19,8 +19,14 @@
 pub mod checklist;
 pub mod collect;
 pub mod finding;
+pub mod report;
+pub mod review;
+pub mod run;
 pub mod verdict;
 
 pub use checklist::{CHECKLIST, Evidence, Item, Origin, Practice, SOURCE, item};
 pub use finding::Finding;
+pub use review::{
+    Attestation, Inputs, ItemResult, Mode, PracticeScore, Report, ReviewItem, Summary,
+};
 pub use verdict::{Verdict, blocks_launch};

@@ -4,8 +4,10 @@ use jiff::civil::Date;
 
 use crate::checklist::Item;
 
-/// The outcome of checking one [`Item`] for one service.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The outcome of checking one [`Item`] for one service. In JSON, an
+/// object whose `status` is the [`Verdict::label`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
 pub enum Verdict {
     /// A collector found the practice in place.
     Pass {
@@ -36,6 +38,7 @@ pub enum Verdict {
         expires: Option<Date>,
     },
     /// The item does not apply to this service.
+    #[serde(rename = "n/a")]
     NotApplicable {
         /// Why it does not apply.
         reason: String,

@@ -64,6 +64,18 @@ pub enum Command {
     Alert(AlertArgs),
     /// The public status page: export it as a static site.
     Status(StatusArgs),
+    /// Review each service's production readiness from live evidence: the
+    /// repository, the catalog, Shipshape's own state and the public
+    /// endpoints, against every item of the checklist.
+    ///
+    /// Exits 0 when every must-have passes, is attested or is n/a; 1 when
+    /// one fails or is unknown (every item with `--strict`); 2 on a usage or
+    /// catalog error. `--endpoint URL` scans one endpoint with no catalog,
+    /// as `pshtt` does.
+    Check(CheckArgs),
+    /// Record, list or revoke attestations: a person's word that a practice
+    /// no machine can check is in place (`shipshape attest add`).
+    Attest(AttestArgs),
 }
 
 /// Where the catalog and the store are.
@@ -251,6 +263,105 @@ pub enum StatusCommand {
         /// The directory to write.
         #[arg(long)]
         out: PathBuf,
+    },
+}
+
+/// Arguments of `shipshape check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// Review only this service (default: every service in the catalog).
+    #[arg(long, short = 's')]
+    pub service: Option<String>,
+    /// Output format: text (a terminal report), json, markdown (for a pull
+    /// request comment), junit or sarif (for CI systems).
+    #[arg(long, short = 'f', default_value = "text")]
+    pub format: shipshape_readiness::report::Format,
+    /// Run only what needs no network: the repository and catalog
+    /// collectors.
+    #[arg(long)]
+    pub offline: bool,
+    /// Fail (exit 1) on any item that is not satisfied, not just must-haves.
+    #[arg(long)]
+    pub strict: bool,
+    /// Scan one endpoint with no catalog (HTTPS posture with pshtt's field
+    /// names, and the security baseline), e.g. `https://example.gov/`.
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// Extra trusted CA certificates (PEM) for the endpoint scans.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    /// Resolve HOST to ADDR instead of asking DNS, like curl's `--resolve`
+    /// (repeatable), e.g. `--resolve example.gov:127.0.0.1`.
+    #[arg(long, value_name = "HOST:ADDR")]
+    pub resolve: Vec<String>,
+    /// The port plain-HTTP probes use (default 80).
+    #[arg(long, default_value_t = 80)]
+    pub http_port: u16,
+    /// The port HTTPS probes use (default 443).
+    #[arg(long, default_value_t = 443)]
+    pub https_port: u16,
+    /// The limit on each network request of the scan, in seconds.
+    #[arg(long, default_value_t = 5)]
+    pub timeout: u64,
+    /// Print the checklist (ids, must-haves, collectors) and exit.
+    #[arg(long)]
+    pub list: bool,
+}
+
+/// Arguments of `shipshape attest`.
+#[derive(Debug, Args)]
+pub struct AttestArgs {
+    #[command(subcommand)]
+    pub command: AttestCommand,
+}
+
+/// Attestation subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AttestCommand {
+    /// Record that a practice is in place for a service, on someone's word.
+    Add {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// The service.
+        service: String,
+        /// The checklist item id, e.g. `security.launch-review`.
+        item: String,
+        /// Who vouches (name or e-mail).
+        #[arg(long)]
+        by: String,
+        /// The day they vouched, YYYY-MM-DD (default: today).
+        #[arg(long)]
+        on: Option<String>,
+        /// Where the record lives: minutes, ticket, runbook (http/https).
+        #[arg(long)]
+        link: Option<String>,
+        /// The day it lapses, YYYY-MM-DD (default: one year after `--on`).
+        #[arg(long, conflicts_with = "no_expiry")]
+        expires: Option<String>,
+        /// Never lapses.
+        #[arg(long)]
+        no_expiry: bool,
+        /// What was checked.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// List a service's attestations.
+    List {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// The service.
+        service: String,
+    },
+    /// Withdraw an attestation by its id (see `list`).
+    Revoke {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// The service.
+        service: String,
+        /// The attestation id.
+        id: i64,
     },
 }
 

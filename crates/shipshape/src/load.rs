@@ -58,6 +58,12 @@ pub async fn catalog_and_store(config: &ConfigArg) -> Result<(Catalog, Store)> {
     Ok((catalog, store))
 }
 
+/// Parses and validates the catalog without resolving any secret: what a
+/// command that only reads the catalog needs.
+pub fn parse_only(config: &ConfigArg) -> Result<Catalog> {
+    parse(config)
+}
+
 /// Parses and validates the catalog file, listing every problem on failure.
 fn parse(config: &ConfigArg) -> Result<Catalog> {
     shipshape_catalog::load(&config.config).map_err(|diagnostics| {

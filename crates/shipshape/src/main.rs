@@ -9,6 +9,7 @@ mod load;
 mod logging;
 mod monitoring;
 mod publish;
+mod readiness;
 mod reload;
 mod secrets;
 
@@ -41,6 +42,8 @@ fn main() -> ExitCode {
             Command::Heartbeat(args) => commands::heartbeat::run(args).await,
             Command::Alert(args) => commands::alert::run(args).await,
             Command::Status(args) => commands::status::run(args).await,
+            Command::Check(args) => commands::check::run(args).await,
+            Command::Attest(args) => commands::attest::run(args).await,
         }
     });
     match result {

@@ -24,7 +24,9 @@
 //! ([`StatusIncidentRecord`]), maintenances ([`MaintenanceRecord`]), their
 //! updates and component overrides. `subscribers.rs` keeps the public
 //! page's email subscribers ([`SubscriberRecord`]); `status_webhooks.rs` its
-//! responder-managed webhooks ([`StatusWebhookRecord`]). With the cargo feature `testing`,
+//! responder-managed webhooks ([`StatusWebhookRecord`]). `readiness.rs` keeps
+//! the readiness review's attestations ([`StoredAttestation`]) and runs
+//! ([`StoredReadinessRun`], the report as opaque JSON). With the cargo feature `testing`,
 //! the `testing` module provides throwaway databases for tests.
 
 mod alerting;
@@ -35,6 +37,7 @@ mod error;
 mod heartbeats;
 mod migrate;
 mod monitoring;
+mod readiness;
 mod silences;
 mod status;
 mod status_webhooks;
@@ -56,6 +59,9 @@ pub use monitoring::{
     DayAvailability, LatencySketch, LocationId, MonitorEvent, MonitorEventRecord, MonitorId,
     MonitorName, MonitorRecord, MonitorState, PACK_GRACE, PruneReport, Resolution, Retention,
     SeriesPoint, StoredResult, Uptime,
+};
+pub use readiness::{
+    NewAttestation, NewReadinessRun, ReadinessRunSummary, StoredAttestation, StoredReadinessRun,
 };
 pub use silences::{NewSilence, SilenceRecord, SilenceWindow};
 pub use status::{

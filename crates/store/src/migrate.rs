@@ -64,6 +64,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     migration!(7, "status", "0007_status"),
     migration!(8, "subscribers", "0008_subscribers"),
     migration!(9, "status_webhooks", "0009_status_webhooks"),
+    migration!(10, "readiness", "0010_readiness"),
 ];
 
 /// The key of the PostgreSQL advisory lock held while migrating

@@ -1,7 +1,7 @@
 //! [`AppState`]: what every handler can reach — the store, the latest
 //! catalog, the clock, the web settings, metrics and build information,
-//! and the hooks into alerting: the paging engine's waker and the
-//! acknowledge-link key.
+//! and the hooks into alerting (the paging engine's waker and the
+//! acknowledge-link key) and into the readiness review (its runner's waker).
 
 use std::sync::Arc;
 
@@ -53,6 +53,9 @@ pub struct AppState {
     pub(crate) status: Arc<crate::status_snapshot::SnapshotCache>,
     /// Poked when the public status changes (the publisher re-exports).
     pub status_publisher: Option<Arc<Notify>>,
+    /// Poked when someone asks for the readiness review to run again (set
+    /// with [`AppState::with_readiness`]).
+    pub readiness: Option<Arc<Notify>>,
 }
 
 /// The cached acknowledge-link key; its `Debug` never shows the secret.
@@ -92,6 +95,7 @@ impl AppState {
             ack_key: Arc::default(),
             status: Arc::default(),
             status_publisher: None,
+            readiness: None,
         }
     }
 
@@ -133,6 +137,25 @@ impl AppState {
             .get_or_try_init(|| self.store.server_key(shipshape_pager::ACK_KEY))
             .await
             .map(Vec::as_slice)
+    }
+
+    /// Pokes `runner` whenever someone asks for the readiness review to run
+    /// now (the binary also runs it on a schedule).
+    pub fn with_readiness(mut self, runner: Arc<Notify>) -> Self {
+        self.readiness = Some(runner);
+        self
+    }
+
+    /// Asks the readiness runner, if any, to review every service now;
+    /// whether there is one to ask.
+    pub fn readiness_requested(&self) -> bool {
+        match &self.readiness {
+            Some(runner) => {
+                runner.notify_one();
+                true
+            }
+            None => false,
+        }
     }
 
     /// Delivers heartbeat pings to `heartbeats`.

@@ -3,6 +3,7 @@
 //! problems; ids and references are recorded for `validate`.
 
 mod monitor;
+mod readiness;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -22,6 +23,7 @@ use crate::secret::Setting;
 use crate::validate::{Ns, Scope};
 
 use monitor::monitor;
+use readiness::{readiness, service_readiness};
 
 const HTTP: &[&str] = &["http", "https"];
 const ONE_SECOND: Duration = Duration::from_secs(1);
@@ -60,6 +62,11 @@ pub(crate) fn catalog(ctx: &mut Ctx, document: &Spanned<DeTable>, path: PathBuf)
         notifiers: tables(ctx, &mut root, "notifier", notifier),
         services: tables(ctx, &mut root, "service", service),
         third_parties: tables(ctx, &mut root, "third_party", third_party),
+        readiness: root
+            .opt(ctx, "readiness", |c, f| {
+                f.with_table(c, "readiness", readiness)
+            })
+            .unwrap_or_default(),
         status_page: root.opt(ctx, "status_page", |c, f| {
             f.with_table(c, "status_page", status_page)
         }),
@@ -568,6 +575,10 @@ fn service(ctx: &mut Ctx, t: &mut Table) -> Option<Service> {
         Some(to)
     });
     let slo = t.opt(ctx, "slo", |c, f| f.with_table(c, "slo", slo));
+    let endpoints = t.list(ctx, "endpoints", |c, f| url(c, f, HTTP));
+    let readiness = t.opt(ctx, "readiness", |c, f| {
+        f.with_table(c, "service.readiness", service_readiness)
+    });
     let components = tables(ctx, t, "component", |c, t| component(c, t, &scope));
     let datastores = tables(ctx, t, "datastore", |c, t| {
         datastore(c, t, &scope).map(|d| (d, t.span()))
@@ -585,6 +596,8 @@ fn service(ctx: &mut Ctx, t: &mut Table) -> Option<Service> {
         third_parties,
         depends_on,
         slo,
+        endpoints,
+        readiness: readiness.unwrap_or_default(),
         components,
         datastores,
         monitors,

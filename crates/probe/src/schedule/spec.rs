@@ -207,6 +207,8 @@ pub(crate) mod tests {
             third_parties: Vec::new(),
             depends_on: Vec::new(),
             slo: None,
+            endpoints: Vec::new(),
+            readiness: Default::default(),
             components: Vec::new(),
             datastores: Vec::new(),
             monitors,

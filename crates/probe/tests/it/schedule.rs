@@ -200,6 +200,8 @@ fn catalog(monitors: Vec<Monitor>) -> Catalog {
             third_parties: Vec::new(),
             depends_on: Vec::new(),
             slo: None,
+            endpoints: Vec::new(),
+            readiness: Default::default(),
             components: Vec::new(),
             datastores: Vec::new(),
             monitors,

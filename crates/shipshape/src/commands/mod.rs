@@ -2,6 +2,8 @@
 //! module for its sample upstreams).
 
 pub mod alert;
+pub mod attest;
+pub mod check;
 pub mod heartbeat;
 pub mod serve;
 pub mod status;

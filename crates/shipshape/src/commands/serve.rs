@@ -127,15 +127,26 @@ pub async fn serve(
         status_changed.clone(),
         stopped(stop_rx.clone()),
     );
+    let readiness_requested = Arc::new(tokio::sync::Notify::new());
+    let reviewing = crate::readiness::spawn(
+        store.clone(),
+        state.catalog.clone(),
+        state.clock.clone(),
+        readiness_requested.clone(),
+        pager_waker.clone(),
+        stopped(stop_rx.clone()),
+    );
     let state = state
         .with_heartbeats(monitoring.heartbeats())
         .with_pager(pager_waker)
-        .with_status_publisher(status_changed);
+        .with_status_publisher(status_changed)
+        .with_readiness(readiness_requested);
     let result = shipshape_web::launch(state, listener, tls, stopped(stop_rx)).await;
     reloader.abort();
     monitoring.join().await;
     let _ = paging.await;
     let _ = publishing.await;
+    let _ = reviewing.await;
     tokio::time::timeout(Duration::from_secs(10), store.close())
         .await
         .ok();

@@ -203,6 +203,23 @@ impl Store {
         .await
     }
 
+    /// Incidents acknowledged at or after `since`, newest acknowledgement
+    /// first, at most `limit`: the readiness review's proof that pages
+    /// reach a person.
+    pub async fn acknowledged_since(&self, since: Timestamp, limit: u32) -> Result<Vec<Incident>> {
+        self.run("acknowledged_since", async {
+            let rows = sqlx::query(select_incidents!(
+                "FROM incidents WHERE acked_at_ms >= $1 ORDER BY acked_at_ms DESC LIMIT $2"
+            ))
+            .bind(since.as_millisecond())
+            .bind(i64::from(limit))
+            .fetch_all(self.pool())
+            .await?;
+            rows.iter().map(incident_from_row).collect()
+        })
+        .await
+    }
+
     /// How many incidents match `filter` (its `before_id` and `limit`
     /// aside).
     pub async fn count_incidents(&self, filter: &IncidentFilter) -> Result<u64> {

@@ -41,6 +41,7 @@ mod monitoring;
 mod monitoring_overview;
 mod monitoring_packed;
 mod monitoring_reads;
+mod readiness;
 mod sessions;
 mod setup;
 mod silences;

@@ -1,10 +1,10 @@
 //! Server-rendered charts as inline SVG, so pages need no JavaScript: the
 //! latency chart (p50 and p95 over time, optionally with marked stretches
-//! such as would-be incidents), the sparkline of the monitors
-//! list, and the 90-day availability bar. Each has a text alternative (an
-//! SVG `<title>`/`<desc>`, a `<title>` per point or cell, and a data table),
-//! and none relies on colour alone. Built with maud, so every label is
-//! escaped. Meant to be reused by the status page.
+//! such as would-be incidents), the sparkline of the monitors list, the
+//! 90-day availability bar, and the readiness score history. Each has a
+//! text alternative (an SVG `<title>`/`<desc>`, a `<title>` per point or
+//! cell, and a data table), and none relies on colour alone. Built with
+//! maud, so every label is escaped. Meant to be reused by the status page.
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -547,6 +547,180 @@ fn day_label(day: &DayAvailability) -> String {
             day.uptime.checks
         ),
     }
+}
+
+/// Width and height of one row of the score history.
+const SCORE_W: f64 = 360.0;
+const SCORE_H: f64 = 36.0;
+
+/// One row of [`score_history`]: a name (a practice, or "Overall") and its
+/// scores, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ScoreSeries {
+    /// What is scored, e.g. `Backups`.
+    pub name: String,
+    /// `(when, satisfied, applicable)` per review, oldest first.
+    pub points: Vec<(Timestamp, i64, i64)>,
+}
+
+/// `3 of 5 (60%)`, or `nothing applicable`.
+pub(crate) fn score_label(satisfied: i64, applicable: i64) -> String {
+    if applicable <= 0 {
+        return "nothing applicable".to_owned();
+    }
+    let ratio = satisfied as f64 / applicable as f64;
+    format!(
+        "{satisfied} of {applicable} ({:.0}%)",
+        (ratio * 100.0).floor()
+    )
+}
+
+/// The score history: one row per series with a step chart of the share
+/// of applicable items satisfied between `from` and `to` (full height is
+/// all of them), each an image whose name says where it started, where it
+/// is now and its range, and a `<title>` per review; then the latest
+/// score as text. Followed by a collapsible table of every review.
+pub(crate) fn score_history(
+    id: &str,
+    series: &[ScoreSeries],
+    from: Timestamp,
+    to: Timestamp,
+) -> Markup {
+    let span_ms = (to.as_millisecond() - from.as_millisecond()).max(1) as f64;
+    let x_of = |t: Timestamp| {
+        let offset = (t.as_millisecond() - from.as_millisecond()) as f64;
+        2.0 + (offset / span_ms).clamp(0.0, 1.0) * (SCORE_W - 4.0)
+    };
+    let y_of = |s: i64, a: i64| {
+        let ratio = if a > 0 { s as f64 / a as f64 } else { 0.0 };
+        3.0 + (1.0 - ratio.clamp(0.0, 1.0)) * (SCORE_H - 6.0)
+    };
+    // Every review time, for the table.
+    let mut times: Vec<Timestamp> = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.0))
+        .collect();
+    times.sort_unstable();
+    times.dedup();
+    html! {
+        figure class="score-history" {
+            table class="score-history" aria-describedby={ (id) "-caption" } {
+                thead { tr {
+                    th scope="col" { "Practice" }
+                    th scope="col" { "Satisfied over time (" (super::when(from)) " to now)" }
+                    th scope="col" { "Latest" }
+                } }
+                tbody {
+                    @for (i, row) in series.iter().enumerate() {
+                        @let applicable: Vec<&(Timestamp, i64, i64)> = row.points.iter().filter(|p| p.2 > 0).collect();
+                        tr {
+                            th scope="row" { (row.name) }
+                            td {
+                                @if applicable.is_empty() {
+                                    span class="muted" { "nothing applicable" }
+                                } @else {
+                                    @let label = step_label(&row.name, &applicable);
+                                    @let path = step_path(&applicable, to, &x_of, &y_of);
+                                    svg class="score-step" viewBox={ "0 0 " (SCORE_W) " " (SCORE_H) } role="img"
+                                        aria-labelledby={ (id) "-" (i) "-title" } {
+                                        title id={ (id) "-" (i) "-title" } { (label) }
+                                        line x1="2" x2=(SCORE_W - 2.0) y1="3" y2="3" stroke="#d0d7de" stroke-dasharray="3 3" {}
+                                        line x1="2" x2=(SCORE_W - 2.0) y1=(SCORE_H - 3.0) y2=(SCORE_H - 3.0) stroke="#d0d7de" {}
+                                        path d=(path) fill="none" stroke="#0b5cad" stroke-width="2" {}
+                                        @for (at, s, a) in &applicable {
+                                            circle cx=(x_of(*at)) cy=(y_of(*s, *a)) r="2.5" fill="#0b5cad" {
+                                                title { (super::when(*at)) ": " (score_label(*s, *a)) }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                            td {
+                                @if let Some((_, s, a)) = row.points.last() {
+                                    (score_label(*s, *a))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            figcaption id={ (id) "-caption" } class="legend" {
+                "Each line steps up when more of the practice's applicable items pass or are attested; "
+                "the dashed line on top is all of them."
+            }
+            details {
+                summary { "Every review as a table (" (times.len()) ")" }
+                table {
+                    thead { tr {
+                        th scope="col" { "Reviewed (UTC)" }
+                        @for row in series { th scope="col" { (row.name) } }
+                    } }
+                    tbody {
+                        @for at in &times {
+                            tr {
+                                td { (super::when(*at)) }
+                                @for row in series {
+                                    td {
+                                        @match row.points.iter().find(|p| p.0 == *at) {
+                                            Some((_, s, a)) if *a > 0 => { (s) "/" (a) }
+                                            Some(_) => { "n/a" }
+                                            None => { "—" }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A step line through `points` (each holds until the next), carried on
+/// to `to`.
+fn step_path(
+    points: &[&(Timestamp, i64, i64)],
+    to: Timestamp,
+    x_of: &dyn Fn(Timestamp) -> f64,
+    y_of: &dyn Fn(i64, i64) -> f64,
+) -> String {
+    let mut path = String::new();
+    for (i, (at, s, a)) in points.iter().map(|p| **p).enumerate() {
+        let (x, y) = (x_of(at), y_of(s, a));
+        if i == 0 {
+            let _ = write!(path, "M{x:.1},{y:.1}");
+        } else {
+            let _ = write!(path, " H{x:.1} V{y:.1}");
+        }
+    }
+    let _ = write!(path, " H{:.1}", x_of(to));
+    path
+}
+
+/// The accessible name of one row: first, latest, lowest and highest.
+fn step_label(name: &str, points: &[&(Timestamp, i64, i64)]) -> String {
+    let (Some(first), Some(last)) = (points.first(), points.last()) else {
+        return format!("{name}: no reviews");
+    };
+    let ratio = |p: &&(Timestamp, i64, i64)| p.1 as f64 / p.2 as f64;
+    let low = points
+        .iter()
+        .min_by(|a, b| ratio(a).total_cmp(&ratio(b)))
+        .unwrap_or(first);
+    let high = points
+        .iter()
+        .max_by(|a, b| ratio(a).total_cmp(&ratio(b)))
+        .unwrap_or(last);
+    format!(
+        "{name}: {} on {}, now {} ({} review(s); lowest {}, highest {})",
+        score_label(first.1, first.2),
+        first.0.strftime("%Y-%m-%d"),
+        score_label(last.1, last.2),
+        points.len(),
+        score_label(low.1, low.2),
+        score_label(high.1, high.2),
+    )
 }
 
 #[cfg(test)]

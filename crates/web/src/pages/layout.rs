@@ -215,4 +215,17 @@ code.secret { font-size:1.1em; word-break:break-all; }
 .delivery-delivered { color:var(--good); }
 textarea { font:inherit; width:100%; padding:.4rem; border:1px solid var(--muted); border-radius:4px; }
 .actions { display:flex; gap:.5rem; margin:1rem 0; }
+.verdict-pass { color:var(--good); }
+.verdict-fail { color:var(--bad); }
+.verdict-unknown { color:#9a6700; }
+.verdict-attested { color:var(--accent); }
+.verdict-na { color:var(--muted); }
+article.item { border-top:1px solid var(--line); padding:.5rem 0 .75rem; }
+article.item h4 { margin:.25rem 0; }
+article.item.blocking { border-left:4px solid var(--bad); padding-left:.75rem; }
+.tag.must { border-color:var(--fg); color:var(--fg); font-weight:600; }
+ul.findings > li { margin:.25rem 0; }
+.score { display:inline-flex; gap:.5rem; align-items:center; white-space:nowrap; }
+svg.score-bar { width:100px; height:8px; }
+svg.score-step { display:block; width:100%; max-width:360px; height:36px; }
 "#;

@@ -11,6 +11,7 @@ mod heartbeat;
 mod incidents;
 mod monitors;
 mod oncall;
+mod readiness;
 mod settings;
 mod silences;
 mod status_admin;
@@ -64,6 +65,7 @@ fn all_routes(routes: Routes) -> Routes {
     let routes = incidents::routes(routes);
     let routes = silences::routes(routes);
     let routes = status_admin::routes(routes);
+    let routes = readiness::routes(routes);
     let routes = alerts::routes(routes);
     let routes = oncall::routes(routes);
     let routes = status_public::routes(routes);

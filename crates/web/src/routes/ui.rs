@@ -1,7 +1,7 @@
-//! The admin UI's read-only sections: Services and Readiness (Monitors,
-//! Incidents, On-call and the Status page have their own modules). Until their
-//! subsystems land, each shows a real empty state that says what to
-//! configure, with an example, plus what the catalog already knows.
+//! The admin UI's home and its read-only Services section (Monitors,
+//! Incidents, On-call, the Status page and Readiness have their own
+//! modules): what the catalog knows, or an empty state that says what to
+//! configure, with an example.
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -14,49 +14,12 @@ use crate::auth::{RequireRole, min};
 use crate::pages::{Nav, empty_state, page};
 use crate::state::AppState;
 
-/// A section that is explained, not yet populated.
-struct Section {
-    path: &'static str,
-    nav: Nav,
-    title: &'static str,
-    empty_heading: &'static str,
-    explanation: &'static str,
-    example: &'static str,
-}
-
-static SECTIONS: [Section; 1] = [Section {
-    path: "/readiness",
-    nav: Nav::Readiness,
-    title: "Readiness",
-    empty_heading: "No readiness review yet",
-    explanation: "The readiness review checks, from live evidence, what is still missing before launch. Run it from the command line in the meantime.",
-    example: "shipshape check --config shipshape.toml",
-}];
-
 /// Registers this area's routes.
 pub(super) fn routes(routes: Routes) -> Routes {
     let viewer = Access::Role(Role::Viewer);
-    let routes = routes
+    routes
         .get("/", viewer, home)
-        .get("/services", viewer, services);
-    SECTIONS.iter().fold(routes, |routes, section| {
-        routes.get(
-            section.path,
-            viewer,
-            move |actor: RequireRole<min::Viewer>| async move {
-                page(
-                    section.title,
-                    &actor,
-                    section.nav,
-                    empty_state(
-                        section.empty_heading,
-                        html! { p { (section.explanation) } },
-                        Some(section.example),
-                    ),
-                )
-            },
-        )
-    })
+        .get("/services", viewer, services)
 }
 
 async fn home(_actor: RequireRole<min::Viewer>) -> Response {

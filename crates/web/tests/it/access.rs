@@ -74,6 +74,23 @@ async fn route_table_classes_are_as_documented() {
     );
     assert_eq!(class("GET", "/settings/audit"), Access::Role(Role::Admin));
     assert_eq!(class("GET", "/oncall"), Access::Role(Role::Viewer));
+    assert_eq!(class("GET", "/readiness"), Access::Role(Role::Viewer));
+    assert_eq!(
+        class("GET", "/services/{service}/readiness"),
+        Access::Role(Role::Viewer)
+    );
+    assert_eq!(
+        class("POST", "/services/{service}/readiness/attestations"),
+        Access::Role(Role::Responder)
+    );
+    assert_eq!(
+        class("POST", "/api/v1/readiness/{service}/attestations"),
+        Access::Role(Role::Responder)
+    );
+    assert_eq!(
+        class("DELETE", "/api/v1/readiness/{service}/attestations/{id}"),
+        Access::Role(Role::Responder)
+    );
     assert_eq!(
         class("GET", "/api/v1/people/{id}/calendar.ics"),
         Access::Role(Role::Viewer)

@@ -10,6 +10,7 @@ mod login;
 mod monitors;
 mod oncall;
 mod ops;
+mod readiness;
 mod settings;
 mod setup;
 mod silences;

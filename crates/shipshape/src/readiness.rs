@@ -1,0 +1,190 @@
+//! The readiness review inside `shipshape serve`: every service is reviewed
+//! on `[readiness] every` (and when someone presses "Re-run review"), each
+//! run is stored for the Readiness pages and their history, and an item
+//! that turns from satisfied to failing raises an alert for the owning
+//! team (a `warning`, so routes can keep it off the night pager).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use shipshape_alert::engine::{AlertSignal, SignalState, Source};
+use shipshape_catalog::{Catalog, Service, Severity};
+use shipshape_clock::SharedClock;
+use shipshape_readiness::Verdict;
+use shipshape_readiness::review::{Mode, Report};
+use shipshape_readiness::run::{RunOptions, review};
+use shipshape_store::{NewReadinessRun, Store};
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+
+use crate::commands::attest;
+
+/// How long a stored run is kept (the Readiness page charts 90 days).
+const HISTORY: jiff::SignedDuration = jiff::SignedDuration::from_hours(400 * 24);
+
+/// Starts the review loop; it stops when `shutdown` resolves.
+pub fn spawn(
+    store: Store,
+    catalog: watch::Receiver<Arc<Catalog>>,
+    clock: SharedClock,
+    requested: Arc<Notify>,
+    pager: Arc<Notify>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let work = async {
+            // Let the monitors report first: a review at start-up would find
+            // every heartbeat "not reported yet".
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_secs(30)) => {}
+                () = requested.notified() => {}
+            }
+            loop {
+                let catalog = catalog.borrow().clone();
+                let every = catalog.readiness.every;
+                for service in &catalog.services {
+                    let now = clock.now();
+                    match review_and_record(&store, &catalog, service, now).await {
+                        Ok(raised) if raised > 0 => pager.notify_one(),
+                        Ok(_) => {}
+                        Err(error) => {
+                            tracing::warn!(service = %service.id, error = %format!("{error:#}"), "readiness review failed")
+                        }
+                    }
+                }
+                let cutoff = clock
+                    .now()
+                    .saturating_sub(HISTORY)
+                    .unwrap_or_else(|_| clock.now());
+                if let Err(error) = store.prune_readiness_runs(cutoff).await {
+                    tracing::warn!(%error, "could not prune old readiness runs");
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(every) => {}
+                    () = requested.notified() => {}
+                }
+            }
+        };
+        tokio::select! {
+            () = work => {}
+            () = shutdown => {}
+        }
+    })
+}
+
+/// Reviews one service, stores the run, and raises or clears readiness
+/// alerts; returns how many alerts changed.
+pub async fn review_and_record(
+    store: &Store,
+    catalog: &Catalog,
+    service: &Service,
+    now: Timestamp,
+) -> anyhow::Result<usize> {
+    let attestations = attest::for_review(store, &service.id).await?;
+    let opts = RunOptions {
+        mode: Mode::Full,
+        store: Some(store),
+        no_store_reason: "",
+        now,
+        today: attest::today(catalog, now),
+        attestations,
+        scan: shipshape_scan::ScanOptions::default(),
+        progress: &|_: &str| {},
+    };
+    let report = review(catalog, service, opts).await;
+    let previous = store
+        .latest_readiness_run(&service.id)
+        .await?
+        .and_then(|run| serde_json::from_str::<Report>(&run.report).ok());
+    let satisfied: usize = report.practices.iter().map(|p| p.satisfied).sum();
+    let applicable: usize = report.practices.iter().map(|p| p.applicable).sum();
+    store
+        .record_readiness_run(&NewReadinessRun {
+            service: service.id.clone(),
+            ran_at: now,
+            mode: "full".into(),
+            satisfied: satisfied as i64,
+            applicable: applicable as i64,
+            blocking: report.summary.blocking as i64,
+            fail: report.summary.fail as i64,
+            unknown: report.summary.unknown as i64,
+            scores: serde_json::to_string(&report.practices)?,
+            report: serde_json::to_string(&report)?,
+        })
+        .await?;
+    let signals = transitions(previous.as_ref(), &report, service, now);
+    if !signals.is_empty() {
+        shipshape_pager::record_signals(store, &signals, now).await?;
+    }
+    tracing::info!(
+        service = %service.id,
+        satisfied,
+        applicable,
+        blocking = report.summary.blocking,
+        "readiness review done"
+    );
+    Ok(signals.len())
+}
+
+/// The alert changes between two runs: firing for an item that was
+/// satisfied and now fails, clear for one that failed and no longer does.
+/// Items that never passed are known gaps, not regressions: they stay on
+/// the report and do not page.
+pub fn transitions(
+    previous: Option<&Report>,
+    report: &Report,
+    service: &Service,
+    now: Timestamp,
+) -> Vec<AlertSignal> {
+    let Some(previous) = previous else {
+        return Vec::new();
+    };
+    let before: BTreeMap<&str, &Verdict> = previous
+        .items
+        .iter()
+        .map(|r| (r.item.id.as_str(), &r.verdict))
+        .collect();
+    let mut out = Vec::new();
+    for r in &report.items {
+        let Some(was) = before.get(r.item.id.as_str()) else {
+            continue;
+        };
+        let was_ok = was.counts_as_pass(previous.today);
+        let was_failing = matches!(was, Verdict::Fail { .. });
+        let fails = matches!(r.verdict, Verdict::Fail { .. });
+        let state = match (was_ok, was_failing, fails) {
+            (true, _, true) => SignalState::Firing,
+            (_, true, false) => SignalState::Ok,
+            _ => continue,
+        };
+        let reason = match &r.verdict {
+            Verdict::Fail { reason } => reason.clone(),
+            _ => "satisfied again".to_owned(),
+        };
+        out.push(AlertSignal {
+            key: format!("readiness:{}:{}", service.id, r.item.id),
+            source: Source::Event,
+            group: format!("readiness:{}", service.id),
+            service: Some(service.id.clone()),
+            component: None,
+            severity: Severity::Warning,
+            labels: BTreeMap::from([
+                ("service".to_owned(), service.id.clone()),
+                ("severity".to_owned(), "warning".to_owned()),
+                ("source".to_owned(), "readiness".to_owned()),
+                ("item".to_owned(), r.item.id.clone()),
+            ]),
+            summary: format!(
+                "Readiness: {} no longer holds for {}: {reason}",
+                r.item.title, service.name
+            ),
+            state,
+            since: now,
+            ends_at: None,
+            link: Some(format!("/services/{}/readiness", service.id)),
+        });
+    }
+    out
+}
