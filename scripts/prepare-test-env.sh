@@ -104,7 +104,7 @@ if ! psql "$url" -qtAc 'select 1' >/dev/null 2>&1; then
   echo "prepare-test-env: creating database test and a password for postgres"
   as_root su postgres -c "psql -qc \"ALTER USER postgres PASSWORD 'postgres'\"" >/dev/null
   as_root su postgres -c "createdb test" 2>/dev/null || true
-  url="postgres://postgres:postgres@127.0.0.1:5432/test"
+  url="postgres://postgres:postgres@127.0.0.1:5432/test" # shipshape:allow-secret: the local test database
   psql "$url" -qtAc 'select 1' >/dev/null
 fi
 echo "$url"

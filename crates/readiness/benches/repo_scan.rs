@@ -70,7 +70,7 @@ fn generate(root: &Path) {
         write(
             root,
             &format!("node_modules/pkg{}/lib/file{i}.js", i / 50),
-            "module.exports = { token: 'AKIAIOSFODNN7EXAMPLE' };\n",
+            "module.exports = { token: 'AKIAIOSFODNN7EXAMPLE' };\n", // shipshape:allow-secret: a fake credential for the test
         );
     }
     for i in 0..VENDOR {

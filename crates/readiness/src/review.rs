@@ -322,7 +322,18 @@ fn fold(
         };
     }
     if !findings.is_empty() && findings.iter().all(|f| f.verdict.is_pass()) {
-        let evidence = findings.iter().map(describe).collect::<Vec<_>>().join("; ");
+        let mut seen = Vec::new();
+        for text in findings.iter().map(describe) {
+            if !seen.contains(&text) {
+                seen.push(text);
+            }
+        }
+        let more = seen.len().saturating_sub(3);
+        seen.truncate(3);
+        let mut evidence = seen.join("; ");
+        if more > 0 {
+            evidence.push_str(&format!(" (and {more} more)"));
+        }
         return Verdict::Pass { evidence };
     }
     let attested = attestation.map(Attestation::verdict);

@@ -79,6 +79,18 @@ pub(crate) fn new_endpoint(protocol: &str, www: bool, domain: &str, port: Option
 /// note where to, then follow the chain (certificate errors ignored) to
 /// find where it ends.
 pub(crate) async fn basic_check(ctx: &Ctx<'_>, endpoint: &mut Endpoint) {
+    // An IP address has no `www.` variant: that endpoint is simply absent,
+    // not an error.
+    if endpoint.host == "www"
+        && let Some(ip) = endpoint.hostname.strip_prefix("www.")
+        && ip
+            .trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .is_ok()
+    {
+        endpoint.error = Some(format!("{ip} is an IP address: there is no www variant"));
+        return;
+    }
     let Ok(url) = Url::parse(&endpoint.url) else {
         endpoint.error = Some(format!("invalid URL `{}`", endpoint.url));
         endpoint.unknown_error = true;

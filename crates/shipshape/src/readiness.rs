@@ -188,3 +188,117 @@ pub fn transitions(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use shipshape_readiness::Finding;
+    use shipshape_readiness::review::{Inputs, builtin_items};
+
+    use super::*;
+
+    const TLS: &str = "security.tls-everywhere";
+    const HEADERS: &str = "security.headers";
+
+    fn service() -> Service {
+        let catalog = shipshape_catalog::parse_str(
+            "[[service]]\nid = \"shop\"\nname = \"Shop\"\n",
+            Path::new("/srv/shipshape.toml"),
+        )
+        .expect("a valid catalog");
+        catalog.services[0].clone()
+    }
+
+    fn at(day: i8) -> Timestamp {
+        format!("2026-11-{day:02}T12:00:00Z").parse().unwrap()
+    }
+
+    /// A review of two items on `day`; `tls` and `headers` are each
+    /// `Some(true)` (a passing finding), `Some(false)` (a failing one) or
+    /// `None` (no finding: unknown).
+    fn report(day: i8, tls: Option<bool>, headers: Option<bool>) -> Report {
+        let mut items = builtin_items();
+        items.retain(|i| i.id == TLS || i.id == HEADERS);
+        let finding = |item: &str, pass: Option<bool>| match pass {
+            Some(true) => Some(Finding::pass(item, "endpoint.test", "in place")),
+            Some(false) => Some(Finding::fail(item, "endpoint.test", "missing now")),
+            None => None,
+        };
+        let at = at(day);
+        Report::build(Inputs {
+            service: "shop".into(),
+            service_name: "Shop".into(),
+            at,
+            today: jiff::civil::date(2026, 11, day),
+            mode: Mode::Full,
+            items,
+            findings: [finding(TLS, tls), finding(HEADERS, headers)]
+                .into_iter()
+                .flatten()
+                .collect(),
+            attestations: Vec::new(),
+            not_applicable: BTreeMap::new(),
+        })
+    }
+
+    #[test]
+    fn a_pass_turning_into_a_fail_fires_one_warning() {
+        let before = report(1, Some(true), Some(true));
+        let now = report(2, Some(false), Some(true));
+        let signals = transitions(Some(&before), &now, &service(), at(2));
+        assert_eq!(signals.len(), 1, "{signals:?}");
+        let s = &signals[0];
+        assert_eq!(s.key, format!("readiness:shop:{TLS}"));
+        assert_eq!(s.state, SignalState::Firing);
+        assert_eq!(s.severity, Severity::Warning);
+        assert_eq!(s.group, "readiness:shop");
+        assert_eq!(s.service.as_deref(), Some("shop"));
+        assert_eq!(s.since, at(2));
+        assert_eq!(
+            s.labels.get("source").map(String::as_str),
+            Some("readiness")
+        );
+        assert_eq!(s.labels.get("item").map(String::as_str), Some(TLS));
+        assert_eq!(
+            s.labels.get("severity").map(String::as_str),
+            Some("warning")
+        );
+        assert!(s.summary.contains("missing now"), "{}", s.summary);
+        assert!(s.summary.contains("Shop"), "{}", s.summary);
+        assert_eq!(s.link.as_deref(), Some("/services/shop/readiness"));
+    }
+
+    #[test]
+    fn a_fail_turning_into_a_pass_clears() {
+        let before = report(1, Some(false), Some(true));
+        let now = report(2, Some(true), Some(true));
+        let signals = transitions(Some(&before), &now, &service(), at(2));
+        assert_eq!(signals.len(), 1, "{signals:?}");
+        assert_eq!(signals[0].key, format!("readiness:shop:{TLS}"));
+        assert_eq!(signals[0].state, SignalState::Ok);
+        assert_eq!(signals[0].severity, Severity::Warning);
+    }
+
+    #[test]
+    fn an_item_that_never_passed_does_not_page() {
+        // Unknown before, failing now: a known gap, not a regression.
+        let before = report(1, None, Some(true));
+        let now = report(2, Some(false), Some(true));
+        assert!(transitions(Some(&before), &now, &service(), at(2)).is_empty());
+        // Failing both times: nothing changed.
+        let before = report(1, Some(false), Some(false));
+        let now = report(2, Some(false), Some(false));
+        assert!(transitions(Some(&before), &now, &service(), at(2)).is_empty());
+        // Passing before, unknown now: not a failure, nothing to page.
+        let before = report(1, Some(true), Some(true));
+        let now = report(2, None, Some(true));
+        assert!(transitions(Some(&before), &now, &service(), at(2)).is_empty());
+    }
+
+    #[test]
+    fn the_first_review_pages_nobody() {
+        let now = report(2, Some(false), Some(false));
+        assert!(transitions(None, &now, &service(), at(2)).is_empty());
+    }
+}

@@ -26,13 +26,17 @@
 //! page's email subscribers ([`SubscriberRecord`]); `status_webhooks.rs` its
 //! responder-managed webhooks ([`StatusWebhookRecord`]). `readiness.rs` keeps
 //! the readiness review's attestations ([`StoredAttestation`]) and runs
-//! ([`StoredReadinessRun`], the report as opaque JSON). With the cargo feature `testing`,
+//! ([`StoredReadinessRun`], the report as opaque JSON). `cluster.rs` keeps
+//! what instances sharing one database coordinate through: running instances
+//! ([`InstanceRecord`]) and named leases with fencing generations ([`LeaseGrant`]).
+//! With the cargo feature `testing`,
 //! the `testing` module provides throwaway databases for tests.
 
 mod alerting;
 mod audit;
 mod auth;
 mod batch;
+mod cluster;
 mod error;
 mod heartbeats;
 mod migrate;
@@ -53,6 +57,7 @@ pub use alerting::{
     IncidentAlert, IncidentFilter, IncidentStatus, NewEscalation, NewIncident, NewIncidentAlert,
     NewOutboxMessage, NewTimelineEntry, OutboxMessage, OutboxState, TimelineEntry,
 };
+pub use cluster::{InstanceBeat, InstanceRecord, LeaseGrant};
 pub use error::StoreError;
 pub use heartbeats::HeartbeatToken;
 pub use monitoring::{

@@ -65,6 +65,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     migration!(8, "subscribers", "0008_subscribers"),
     migration!(9, "status_webhooks", "0009_status_webhooks"),
     migration!(10, "readiness", "0010_readiness"),
+    migration!(11, "cluster", "0011_cluster"),
 ];
 
 /// The key of the PostgreSQL advisory lock held while migrating

@@ -175,7 +175,7 @@ fn unreachable_postgres(url: &str, why: &str) -> ! {
          - run `scripts/prepare-test-env.sh`, which installs and starts PostgreSQL and prints the URL to use,\n\
          - start it yourself: `pg_ctlcluster <version> main start` (install: `apt-get install postgresql`),\n\
          - or point {POSTGRES_URL_ENV} at a server where the user may CREATE SCHEMA, \
-         e.g. `{POSTGRES_URL_ENV}=postgres://user:pass@host:5432/db`.",
+         e.g. `{POSTGRES_URL_ENV}=postgres://user:pass@host:5432/db`.", // shipshape:allow-secret: a fake credential for the test
         redacted(url)
     )
 }

@@ -278,7 +278,7 @@ mod tests {
     fn addresses_never_show_credentials() {
         assert_eq!(
             address(
-                "postgres://app:hunter2@db.internal/x",
+                "postgres://app:hunter2@db.internal/x", // shipshape:allow-secret: a fake credential for the test
                 "postgres",
                 &["postgres"],
                 5432

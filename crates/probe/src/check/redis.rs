@@ -403,7 +403,7 @@ mod tests {
 
     #[test]
     fn urls_give_host_port_credentials_and_database() {
-        let t = Target::parse("redis://app:p%40ss@cache.internal:6380/2").expect("parses");
+        let t = Target::parse("redis://app:p%40ss@cache.internal:6380/2").expect("parses"); // shipshape:allow-secret: a fake credential for the test
         assert_eq!((t.host.as_str(), t.port, t.db), ("cache.internal", 6380, 2));
         assert_eq!(t.user.as_deref(), Some("app"));
         assert_eq!(t.password.as_deref(), Some("p@ss"));

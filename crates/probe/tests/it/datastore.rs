@@ -105,7 +105,7 @@ async fn postgres_errors_are_the_servers_own() {
         Some("postgres: database \"no_such_database\" does not exist")
     );
 
-    let url = "postgres://no_such_role:hunter2@127.0.0.1:5432/test";
+    let url = "postgres://no_such_role:hunter2@127.0.0.1:5432/test"; // shipshape:allow-secret: a fake credential for the test
     let result = check(DatastoreKind::Postgres, url, TIMEOUT, &[]).await;
     let reason = result.reason().expect("down");
     assert!(
@@ -122,11 +122,11 @@ async fn a_closed_port_is_refused_for_every_kind() {
     let cases = [
         (
             DatastoreKind::Postgres,
-            format!("postgres://u:hunter2@127.0.0.1:{port}/x"),
+            format!("postgres://u:hunter2@127.0.0.1:{port}/x"), // shipshape:allow-secret: a fake credential for the test
         ),
         (
             DatastoreKind::Mysql,
-            format!("mysql://u:hunter2@127.0.0.1:{port}/x"),
+            format!("mysql://u:hunter2@127.0.0.1:{port}/x"), // shipshape:allow-secret: a fake credential for the test
         ),
         (
             DatastoreKind::Redis,
@@ -202,7 +202,7 @@ async fn mysql_errors_are_the_servers_own() {
         Some("mysql: Unknown database 'no_such_database'")
     );
 
-    let url = "mysql://no_such_user:hunter2@127.0.0.1:3306/test";
+    let url = "mysql://no_such_user:hunter2@127.0.0.1:3306/test"; // shipshape:allow-secret: a fake credential for the test
     let result = check(DatastoreKind::Mysql, url, TIMEOUT, &[]).await;
     let reason = result.reason().expect("down");
     assert!(
@@ -376,7 +376,7 @@ async fn redis_auth_is_sent_and_its_errors_reported_without_the_password() {
 
     let result = check(
         DatastoreKind::Redis,
-        &format!("redis://app:hunter2@127.0.0.1:{port}"),
+        &format!("redis://app:hunter2@127.0.0.1:{port}"), // shipshape:allow-secret: a fake credential for the test
         TIMEOUT,
         &[],
     )
@@ -393,7 +393,7 @@ async fn redis_auth_is_sent_and_its_errors_reported_without_the_password() {
         "datastore.link_up == true",
         "datastore.replication_lag < 30s",
     ];
-    let url = format!("redis://app:right@127.0.0.1:{port}");
+    let url = format!("redis://app:right@127.0.0.1:{port}"); // shipshape:allow-secret: a fake credential for the test
     let result = check(DatastoreKind::Redis, &url, TIMEOUT, &replica).await;
     assert!(result.is_up(), "{:?}", result.outcome);
     let found = result

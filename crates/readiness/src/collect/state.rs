@@ -179,15 +179,27 @@ fn reachable_now(catalog: &Catalog, service: &Service, now: Timestamp) -> Findin
         }
         labels.insert("severity".into(), monitor.alert.severity.as_str().into());
         let (policies, note) = escalations_for(catalog, &labels, now);
-        let recipients: Vec<String> = policies
+        let plans: Vec<_> = policies
             .iter()
-            .flat_map(|(policy, _)| plan_step(catalog, policy, 0, 0, now, now).recipients)
-            .map(|r| r.label)
+            .map(|(policy, _)| plan_step(catalog, policy, 0, 0, now, now))
+            .collect();
+        let recipients: Vec<String> = plans
+            .iter()
+            .flat_map(|plan| plan.recipients.iter().map(|r| r.label.clone()))
             .collect();
         if recipients.is_empty() {
+            let why: Vec<&str> = plans
+                .iter()
+                .flat_map(|p| p.notes.iter().map(String::as_str))
+                .collect();
             unreached.push(format!(
-                "monitor `{}`: {note}; nobody would be paged now",
-                monitor.id
+                "monitor `{}`: {note}; nobody would be paged now ({})",
+                monitor.id,
+                if why.is_empty() {
+                    "no step reaches anyone".to_owned()
+                } else {
+                    why.join("; ")
+                }
             ));
         }
         reached.extend(recipients);
@@ -401,7 +413,7 @@ async fn addresses(inputs: &StateInputs<'_>, host: &str) -> Result<BTreeSet<IpAd
         Ok(Err(e)) => Err(format!("cannot resolve {host}: {e}")),
         Err(_) => Err(format!(
             "resolving {host} took longer than {} s",
-            inputs.dns_timeout.as_secs()
+            inputs.dns_timeout.as_secs_f64()
         )),
     }
 }

@@ -5,4 +5,5 @@ mod catalog;
 mod checklist;
 mod repo;
 mod review;
+mod state;
 mod verdict;

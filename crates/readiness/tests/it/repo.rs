@@ -22,7 +22,7 @@ const PLANTED: &[&str] = &[
     "k8s-str1pe-k3y-literal",
     "k8s-db-p4ss",
     "d0tenv-t0ken-literal-value",
-    "AKIAIOSFODNN7EXAMPLE",
+    "AKIAIOSFODNN7EXAMPLE", // shipshape:allow-secret: a fake credential for the test
     "MIIEowIBAAKCAQEA",
     "q7Zp2LmX9vK4tR8wN1bY6cH3jF0sD5gAe+Qu",
     "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b",
@@ -420,7 +420,7 @@ fn malformed_files_are_unknown_or_skipped_never_pass() {
     let root = repo.path();
     // Generated here, not committed: a 2 MiB file and symlink loops.
     let mut huge = "x".repeat(1024).repeat(2 * 1024);
-    huge.push_str("\nAWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n");
+    huge.push_str("\nAWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n"); // shipshape:allow-secret: a fake credential for the test
     fs::write(root.join("huge.txt"), huge).unwrap();
     #[cfg(unix)]
     {
@@ -599,7 +599,7 @@ fn vendored_and_excluded_folders_are_not_walked() {
         fs::create_dir_all(root.join(dir)).unwrap();
         fs::write(
             root.join(dir).join("creds.txt"),
-            "aws = AKIAIOSFODNN7EXAMPLE\n",
+            "aws = AKIAIOSFODNN7EXAMPLE\n", // shipshape:allow-secret: a fake credential for the test
         )
         .unwrap();
         fs::write(root.join(dir).join("package.json"), "{ broken").unwrap();

@@ -102,6 +102,9 @@ fn print_welcome(
     println!();
     println!("  Open      {base_url}/login");
     println!("  Public    {base_url}/status   (the status page; no login)");
+    println!(
+        "  Readiness {base_url}/readiness   (each service scored against the checklist; first review within a minute)"
+    );
     println!("  Email     {ADMIN_EMAIL}");
     println!("  Password  {password}   (shown once; a new one is made at each demo start)");
     println!();

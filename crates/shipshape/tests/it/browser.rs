@@ -493,3 +493,169 @@ fn chromium_renders_the_live_status_page_and_its_static_copy() {
     }
     drop(dir);
 }
+
+#[test]
+fn chromium_reads_a_readiness_review_and_records_an_attestation() {
+    let (dir, server, report) = crate::readiness::serve_with_review();
+    let setup = server
+        .output()
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix(&format!("{}/setup/", server.base))
+                .map(str::to_owned)
+        })
+        .expect("serve prints a set-up link on first start");
+    let base = server.base.clone();
+    let practices: Vec<String> = report["practices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["practice"].as_str().unwrap().to_owned())
+        .collect();
+    let driver = ChromeDriver::start();
+    let profile = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (page, page_png, attested, attested_png, rerun) = runtime.block_on(async {
+        let client = session(&driver, profile.path()).await;
+        // The first admin, through the set-up link serve printed.
+        client.goto(&format!("{base}/setup/{setup}")).await.unwrap();
+        for (name, value) in [
+            ("email", "isso@example.gov"),
+            ("name", "Ina Sollo"),
+            ("password", "correct horse battery"),
+            ("confirm", "correct horse battery"),
+        ] {
+            client
+                .find(Locator::Css(&format!("input[name={name}]")))
+                .await
+                .unwrap()
+                .send_keys(value)
+                .await
+                .unwrap();
+        }
+        client
+            .find(Locator::Css("form button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        client
+            .wait()
+            .for_element(Locator::Css("nav"))
+            .await
+            .unwrap();
+
+        let url = format!("{base}/services/shop/readiness");
+        client.goto(&url).await.unwrap();
+        client
+            .wait()
+            .for_element(Locator::Css("#summary-heading"))
+            .await
+            .unwrap();
+        client.set_window_size(1280, 2400).await.unwrap();
+        let page = client.source().await.unwrap();
+        let page_png = client.screenshot().await.unwrap();
+
+        // Attest the launch review from the form.
+        client
+            .find(Locator::Css(
+                "select[name=item] option[value='security.launch-review']",
+            ))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let by = client.find(Locator::Css("input[name=by]")).await.unwrap();
+        by.clear().await.unwrap();
+        by.send_keys("ISSO").await.unwrap();
+        client
+            .find(Locator::Css("input[name=link]"))
+            .await
+            .unwrap()
+            .send_keys("https://x.example/minutes")
+            .await
+            .unwrap();
+        let attested = press(
+            &client,
+            "form[action$='/readiness/attestations'] button[type=submit]",
+            "table.attestations",
+        )
+        .await;
+        let attested_png = client.screenshot().await.unwrap();
+
+        // Re-run the review from the page; the item turns attested.
+        press(
+            &client,
+            "form[action$='/readiness/run'] button",
+            "#summary-heading",
+        )
+        .await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let rerun = loop {
+            client.goto(&url).await.unwrap();
+            let verdict = client
+                .find(Locator::Css("[id='item-security.launch-review'] .state"))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            if verdict.contains("Attested") || std::time::Instant::now() > deadline {
+                break verdict;
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        };
+        client.close().await.unwrap();
+        (page, page_png, attested, attested_png, rerun)
+    });
+    std::fs::write(artifacts_dir().join("readiness-page.png"), &page_png).unwrap();
+    std::fs::write(
+        artifacts_dir().join("readiness-attested.png"),
+        &attested_png,
+    )
+    .unwrap();
+    assert!(page_png.starts_with(b"\x89PNG") && attested_png.starts_with(b"\x89PNG"));
+
+    assert!(page.contains("Readiness: Shop"), "the page's title");
+    let summary = format!("{} items: ", report["summary"]["total"].as_u64().unwrap());
+    assert!(page.contains(&summary), "the summary counts `{summary}`");
+    assert!(
+        page.contains("must-have(s) block the launch"),
+        "the blocking must-haves are summarised"
+    );
+    assert!(page.contains("Items by practice"));
+    assert!(!practices.is_empty());
+    for practice in &practices {
+        assert!(
+            page.contains(&format!("id=\"practice-{practice}\"")),
+            "a heading for practice `{practice}`"
+        );
+    }
+    assert!(
+        page.contains("Hold a face-to-face security review before launch"),
+        "items are listed under their practice"
+    );
+
+    assert!(
+        attested.contains("Attestation recorded"),
+        "the form's flash message"
+    );
+    let row_start = attested
+        .find("<tr id=\"attestation-1\"")
+        .expect("the attestation is listed");
+    let row = &attested[row_start..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("security.launch-review"), "{row}");
+    assert!(row.contains("ISSO"), "{row}");
+    assert!(row.contains("https://x.example/minutes"), "{row}");
+    assert!(row.contains("Revoke"), "{row}");
+    assert!(
+        rerun.contains("Attested"),
+        "the re-run review counts the attestation, got `{rerun}`"
+    );
+    drop(server);
+    drop(dir);
+}

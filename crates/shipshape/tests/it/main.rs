@@ -8,6 +8,7 @@ mod browser;
 mod cli;
 mod monitoring;
 mod publish;
+mod readiness;
 mod secrets;
 mod serve;
 mod status;

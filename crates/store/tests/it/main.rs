@@ -34,6 +34,7 @@ macro_rules! both_backends {
 
 mod alerting;
 mod audit;
+mod cluster;
 mod heartbeats;
 mod lifecycle;
 mod monitor_events;

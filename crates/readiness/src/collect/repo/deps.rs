@@ -103,11 +103,26 @@ impl Tally {
             Finding::pass(
                 item,
                 COLLECTOR,
-                format!("{name} dependencies pinned: {}", self.pass.join("; ")),
+                format!(
+                    "{name} dependencies pinned: {}",
+                    distinct(&self.pass).join("; ")
+                ),
             )
         };
         finding.about(subject)
     }
+}
+
+/// `lines` without repeats, in order (fourteen crates sharing one
+/// `Cargo.lock` say so once).
+fn distinct(lines: &[String]) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    for line in lines {
+        if !out.contains(&line.as_str()) {
+            out.push(line);
+        }
+    }
+    out
 }
 
 fn first(lines: &[String]) -> String {

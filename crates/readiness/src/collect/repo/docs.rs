@@ -140,6 +140,15 @@ fn pass(item: &str, collector: &str, what: &str, found: Vec<String>) -> Finding 
         .with_details(found)
 }
 
+/// Whether a file name (lowercase) is a document: Markdown, reStructured
+/// text, AsciiDoc, plain text, or no extension at all (`RUNBOOK`).
+fn is_document(lower_name: &str) -> bool {
+    [".md", ".markdown", ".rst", ".adoc", ".txt"]
+        .iter()
+        .any(|ext| lower_name.ends_with(ext))
+        || !lower_name.contains('.')
+}
+
 /// `repo.escalation-doc`.
 pub(crate) fn escalation(ctx: &Ctx<'_>) -> Vec<Finding> {
     let item = item_of(ESCALATION);
@@ -148,19 +157,22 @@ pub(crate) fn escalation(ctx: &Ctx<'_>) -> Vec<Finding> {
         let lower_rel = rel.to_ascii_lowercase();
         let lower = file_name(rel).to_ascii_lowercase();
         let in_docs = lower_rel.starts_with("docs/");
-        let named = lower.starts_with("escalation")
-            || lower.starts_with("runbook")
-            || (in_docs
-                && [
-                    "escalation",
-                    "runbook",
-                    "on-call",
-                    "oncall",
-                    "on_call",
-                    "incident",
-                ]
-                .iter()
-                .any(|w| lower_rel[5..].contains(w)));
+        // Documents only: `escalations.rs` is code about escalations, not
+        // a document of the team's escalation paths.
+        let named = is_document(&lower)
+            && (lower.starts_with("escalation")
+                || lower.starts_with("runbook")
+                || (in_docs
+                    && [
+                        "escalation",
+                        "runbook",
+                        "on-call",
+                        "oncall",
+                        "on_call",
+                        "incident",
+                    ]
+                    .iter()
+                    .any(|w| lower_rel[5..].contains(w))));
         if named {
             found.push(format!("{rel}:1: {}", file_name(rel)));
         } else if is_readme(rel)
@@ -238,9 +250,7 @@ pub(crate) fn recovery(ctx: &Ctx<'_>) -> Vec<Finding> {
     let mut found = Vec::new();
     for rel in &ctx.inv.files {
         let lower = rel.to_ascii_lowercase();
-        let doc = [".md", ".markdown", ".rst", ".adoc", ".txt"]
-            .iter()
-            .any(|e| lower.ends_with(e));
+        let doc = is_document(&lower) && lower.contains('.');
         if doc && RECOVERY_WORD.is_match(file_name(rel)) {
             found.push(format!("{rel}:1: {}", file_name(rel)));
             continue;

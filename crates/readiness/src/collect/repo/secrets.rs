@@ -52,7 +52,10 @@ const FORMATS: &[(&str, &str)] = &[
     ("Google API key", r"\b(AIza[0-9A-Za-z_-]{35})"),
     (
         "private key block",
-        r"(-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----)",
+        // The header followed by key material (on the next line, or after
+        // a literal `\n` in a string): a message that only names the header
+        // is not a key.
+        r"(?m)(-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----)(?:\\n|[ \t\r]*$)",
     ),
     (
         "JWT",
