@@ -75,6 +75,14 @@ const TICK: Duration = Duration::from_secs(1);
 /// every open incident, so with thousands open it is not run every tick;
 /// holds and silence windows are decided this late at most.
 const FULL_PASS_EVERY: Duration = Duration::from_secs(10);
+/// The lease that makes one instance the decider when several share a
+/// store: incident changes and escalation steps are decided by its holder
+/// only (delivery is shared: outbox messages are claimed one by one).
+pub const DECIDE_LEASE: &str = "pager.decide";
+/// How long the decider's lease lasts without renewal; the decider renews
+/// it every pass (at least every [`TICK`]), so another instance takes over
+/// at most this long after the decider dies.
+pub const DECIDE_LEASE_TTL: Duration = Duration::from_secs(10);
 
 /// The paging engine (see the crate doc).
 pub struct Pager {
@@ -83,6 +91,9 @@ pub struct Pager {
     catalog: watch::Receiver<Arc<Catalog>>,
     courier: deliver::Courier,
     wake: Arc<Notify>,
+    /// This instance's id when decisions are shared through
+    /// [`DECIDE_LEASE`]; `None` decides unconditionally (one instance).
+    lease_holder: Option<String>,
 }
 
 impl Pager {
@@ -113,7 +124,37 @@ impl Pager {
             clock,
             catalog,
             wake: Arc::new(Notify::new()),
+            lease_holder: None,
         })
+    }
+
+    /// Decides only while this instance (`holder`, unique among the
+    /// instances sharing the store) holds [`DECIDE_LEASE`]; the others
+    /// stand by and take over when it lapses.
+    pub fn with_decide_lease(mut self, holder: impl Into<String>) -> Self {
+        self.lease_holder = Some(holder.into());
+        self
+    }
+
+    /// Whether this instance may decide now: always without a lease; with
+    /// one, when it holds (or just took or renewed) it. A store that does
+    /// not answer means no: an instance that cannot see the store decides
+    /// nothing. The decision loop asks before every pass.
+    pub async fn may_decide(&self) -> bool {
+        let Some(holder) = &self.lease_holder else {
+            return true;
+        };
+        match self
+            .store
+            .try_lease(DECIDE_LEASE, holder, self.clock.now(), DECIDE_LEASE_TTL)
+            .await
+        {
+            Ok(grant) => grant.is_some(),
+            Err(error) => {
+                tracing::warn!(%error, "cannot renew the decider lease; not deciding");
+                false
+            }
+        }
     }
 
     /// Poke this after storing signals so the next pass runs at once.
@@ -166,6 +207,16 @@ impl Pager {
                 let mut last_full = tokio::time::Instant::now() - FULL_PASS_EVERY;
                 let mut woken = true;
                 loop {
+                    if !this.may_decide().await {
+                        // Another instance decides; wake-ups are its
+                        // business (it reads the same store).
+                        woken = true;
+                        tokio::select! {
+                            () = this.wake.notified() => {}
+                            () = tokio::time::sleep(TICK) => {}
+                        }
+                        continue;
+                    }
                     let full = woken || last_full.elapsed() >= FULL_PASS_EVERY;
                     if full {
                         last_full = tokio::time::Instant::now();

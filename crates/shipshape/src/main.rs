@@ -3,6 +3,7 @@
 //! the library crates (see `ARCHITECTURE.md`).
 
 mod cli;
+mod cluster;
 mod commands;
 mod demo;
 mod load;

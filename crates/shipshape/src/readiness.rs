@@ -19,13 +19,16 @@ use shipshape_store::{NewReadinessRun, Store};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
+use crate::cluster::{Instance, READINESS_LEASE};
 use crate::commands::attest;
 
 /// How long a stored run is kept (the Readiness page charts 90 days).
 const HISTORY: jiff::SignedDuration = jiff::SignedDuration::from_hours(400 * 24);
 
-/// Starts the review loop; it stops when `shutdown` resolves.
+/// Starts the review loop; it stops when `shutdown` resolves. Among
+/// several instances only the holder of [`READINESS_LEASE`] reviews.
 pub fn spawn(
+    instance: Instance,
     store: Store,
     catalog: watch::Receiver<Arc<Catalog>>,
     clock: SharedClock,
@@ -44,7 +47,17 @@ pub fn spawn(
             loop {
                 let catalog = catalog.borrow().clone();
                 let every = catalog.readiness.every;
-                for service in &catalog.services {
+                let leads = instance.leads(&store, &clock, READINESS_LEASE).await;
+                // Another instance reviews: look again once its lease could
+                // have lapsed (the holder lets it lapse between runs, so
+                // the review may move between instances; runs are stored
+                // either way).
+                let (services, every): (&[Service], _) = if leads {
+                    (&catalog.services, every)
+                } else {
+                    (&[], crate::cluster::LEASE_TTL)
+                };
+                for service in services {
                     let now = clock.now();
                     match review_and_record(&store, &catalog, service, now).await {
                         Ok(raised) if raised > 0 => pager.notify_one(),

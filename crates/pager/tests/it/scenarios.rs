@@ -5,6 +5,11 @@
 
 use shipshape_store::{IncidentFilter, IncidentStatus};
 
+use std::sync::Arc;
+
+use shipshape_clock::SharedClock;
+use shipshape_pager::Pager;
+
 use crate::{CATALOG, Sim};
 
 const NO_HOOK: &str = "http://127.0.0.1:9";
@@ -329,4 +334,46 @@ async fn maintenance_in_progress_holds_the_pages_of_its_components() {
         sim.sent("trigger").await.is_empty(),
         "no page during maintenance"
     );
+}
+
+/// Two engines on one store: only the holder of the decider lease decides;
+/// the other takes over once the lease lapses (its holder died) and stands
+/// by again while it is held.
+#[tokio::test]
+async fn one_decider_among_instances_sharing_a_store() {
+    let sim = Sim::new(CATALOG, "http://127.0.0.1:9/hook").await;
+    let shared: SharedClock = Arc::new(sim.clock.clone());
+    let first = Pager::new(
+        sim.store.clone(),
+        shared.clone(),
+        sim.catalog_tx.subscribe(),
+        None,
+    )
+    .await
+    .unwrap()
+    .with_decide_lease("instance-a");
+    let second = Pager::new(sim.store.clone(), shared, sim.catalog_tx.subscribe(), None)
+        .await
+        .unwrap()
+        .with_decide_lease("instance-b");
+    assert!(first.may_decide().await, "the first asker takes the lease");
+    assert!(!second.may_decide().await, "the second stands by");
+    assert!(first.may_decide().await, "the holder renews");
+    // The holder dies: nobody renews, the lease lapses.
+    sim.clock.advance(
+        jiff::SignedDuration::try_from(shipshape_pager::DECIDE_LEASE_TTL).unwrap()
+            + jiff::SignedDuration::from_secs(1),
+    );
+    assert!(
+        second.may_decide().await,
+        "the standby takes over after the TTL"
+    );
+    assert!(!first.may_decide().await, "a returning instance stands by");
+    let (holder, _) = sim
+        .store
+        .lease_holder(shipshape_pager::DECIDE_LEASE, sim.now())
+        .await
+        .unwrap()
+        .expect("held");
+    assert_eq!(holder, "instance-b");
 }

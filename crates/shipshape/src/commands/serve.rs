@@ -15,6 +15,7 @@ use shipshape_web::{AppState, BuildInfo, TlsFiles, WebConfig, auth};
 use tokio::sync::watch;
 
 use crate::cli::{ConfigArg, InstanceArgs, ServeArgs};
+use crate::cluster::Instance;
 use crate::commands::{base_url, now};
 use crate::monitoring::Monitoring;
 use crate::{load, reload};
@@ -107,6 +108,11 @@ pub async fn serve(
         Some(base.clone()),
     )
     .await?;
+    let instance = Instance::new(&location);
+    tracing::info!(instance = %instance.id, "this instance");
+    let heartbeat =
+        instance.spawn_heartbeat(store.clone(), clock.clone(), stopped(stop_rx.clone()));
+    let pager = pager.with_decide_lease(instance.id.clone());
     let pager_waker = pager.waker();
     let monitoring = Monitoring::start(
         catalog_rx,
@@ -121,6 +127,7 @@ pub async fn serve(
     let paging = pager.spawn(stopped(stop_rx.clone()));
     let status_changed = Arc::new(tokio::sync::Notify::new());
     let publishing = crate::publish::spawn(
+        instance.clone(),
         store.clone(),
         state.catalog.clone(),
         state.clock.clone(),
@@ -129,6 +136,7 @@ pub async fn serve(
     );
     let readiness_requested = Arc::new(tokio::sync::Notify::new());
     let reviewing = crate::readiness::spawn(
+        instance.clone(),
         store.clone(),
         state.catalog.clone(),
         state.clock.clone(),
@@ -147,6 +155,7 @@ pub async fn serve(
     let _ = paging.await;
     let _ = publishing.await;
     let _ = reviewing.await;
+    let _ = heartbeat.await;
     tokio::time::timeout(Duration::from_secs(10), store.close())
         .await
         .ok();

@@ -29,14 +29,18 @@ use shipshape_status::Snapshot;
 use shipshape_status::export::{ExportOptions, export};
 use shipshape_store::Store;
 use tokio::sync::{Notify, watch};
+
+use crate::cluster::{Instance, PUBLISH_LEASE};
 use tokio::task::JoinHandle;
 
 /// How often the page is looked at for changes (and maintenance advanced).
 const LOOK_EVERY: Duration = Duration::from_secs(10);
 
 /// Starts the publisher; `changed` is poked by the web server when
-/// responders change the public page.
+/// responders change the public page. Among several instances only the
+/// holder of [`PUBLISH_LEASE`] publishes and advances maintenance.
 pub fn spawn(
+    instance: Instance,
     store: Store,
     catalog: watch::Receiver<Arc<Catalog>>,
     clock: SharedClock,
@@ -47,6 +51,14 @@ pub fn spawn(
         let mut publisher = Publisher::default();
         let work = async {
             loop {
+                if !instance.leads(&store, &clock, PUBLISH_LEASE).await {
+                    // Another instance publishes; look again later.
+                    tokio::select! {
+                        () = changed.notified() => {}
+                        () = tokio::time::sleep(LOOK_EVERY) => {}
+                    }
+                    continue;
+                }
                 let now = clock.now();
                 let catalog = catalog.borrow().clone();
                 match store.advance_maintenances(now).await {
