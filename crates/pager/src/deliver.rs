@@ -82,6 +82,23 @@ impl Courier {
         current.1.clone()
     }
 
+    /// Why a page being retried must not go out any more: its incident was
+    /// resolved meanwhile. This happens when an instance died after sending
+    /// but before recording the send: the retry (with the same key) would
+    /// arrive after the resolve and reopen the incident at PagerDuty.
+    async fn superseded(&self, notice: &Notice) -> Option<String> {
+        if !notice.kind.wants_ack() {
+            return None;
+        }
+        let id = notice.incident?;
+        match self.store.incident(id).await {
+            Ok(Some((incident, _))) if incident.resolved_at.is_some() => Some(format!(
+                "not retried: incident {id} was resolved before this page could be sent again"
+            )),
+            _ => None,
+        }
+    }
+
     async fn deliver_one(
         &self,
         catalog: &Catalog,
@@ -103,7 +120,12 @@ impl Courier {
             }
             Err(_) => None,
         };
+        let superseded = match &notice {
+            Ok(notice) if message.attempts > 0 => self.superseded(notice).await,
+            _ => None,
+        };
         let outcome = match (notice, subscriber, &who) {
+            _ if let Some(reason) = superseded => Outcome::Rejected { reason },
             (Err(error), _, _) => Outcome::Rejected {
                 reason: format!("unreadable outbox payload: {error}"),
             },

@@ -21,6 +21,19 @@ use crate::review::{Attestation, Inputs, Mode, Report, ReviewItem, builtin_items
 /// How long a team's own item `command` may run.
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// The day attestations are judged against: today in the status page's
+/// time zone when the catalog sets one, else in UTC. The CLI, the server's
+/// reviews and the attest form all use it, so they never disagree about
+/// whether an attestation has lapsed.
+pub fn today(catalog: &Catalog, now: Timestamp) -> Date {
+    let zone = catalog
+        .status_page
+        .as_ref()
+        .and_then(|p| p.timezone.clone())
+        .unwrap_or(jiff::tz::TimeZone::UTC);
+    now.to_zoned_datetime(zone).date()
+}
+
 /// What a review run needs besides the catalog and the service.
 pub struct RunOptions<'a> {
     /// Which collectors run.

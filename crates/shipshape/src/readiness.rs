@@ -101,7 +101,7 @@ pub async fn review_and_record(
         store: Some(store),
         no_store_reason: "",
         now,
-        today: attest::today(catalog, now),
+        today: shipshape_readiness::run::today(catalog, now),
         attestations,
         scan: shipshape_scan::ScanOptions::default(),
         progress: &|_: &str| {},

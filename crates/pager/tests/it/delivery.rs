@@ -162,3 +162,51 @@ async fn a_rejected_delivery_is_not_retried() {
     assert_eq!(sim.pager.deliver().await.unwrap(), 0);
     assert_eq!(receiver.seen.lock().unwrap().len(), 1);
 }
+
+/// A page whose first send failed (or whose sender died before recording
+/// it) is not retried once its incident is resolved: the retry, carrying
+/// the same key, would arrive after the resolve and reopen it at PagerDuty.
+#[tokio::test]
+async fn a_retry_of_a_page_for_a_resolved_incident_is_not_sent() {
+    let (url, receiver) = start(vec![StatusCode::SERVICE_UNAVAILABLE]).await;
+    let mut sim = Sim::new(CATALOG, &url).await;
+    sim.check("jobs", "worker", false).await;
+    sim.pager.deliver().await.unwrap();
+    let trigger = sim.outbox().await[0].clone();
+    assert_eq!(trigger.state, OutboxState::Pending);
+    assert_eq!(trigger.attempts, 1);
+    let incident = trigger.incident_id.unwrap();
+    let catalog = sim.catalog.clone();
+    assert!(
+        shipshape_pager::resolve(&sim.store, &catalog, incident, "alice", sim.now())
+            .await
+            .unwrap()
+    );
+    sim.wait(120).await;
+    sim.pager.deliver().await.unwrap();
+    let after = sim
+        .outbox()
+        .await
+        .into_iter()
+        .find(|m| m.key == trigger.key)
+        .unwrap();
+    assert_eq!(after.state, OutboxState::Failed, "{after:#?}");
+    assert!(
+        after
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("was resolved")
+    );
+    let triggers = receiver
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(_, h, _)| h["x-shipshape-delivery"].to_str().unwrap() == trigger.key)
+        .count();
+    assert_eq!(
+        triggers, 1,
+        "only the first (failed) attempt reached the receiver"
+    );
+}

@@ -4,7 +4,6 @@
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use jiff::Timestamp;
 use jiff::civil::Date;
 use shipshape_catalog::Catalog;
 use shipshape_readiness::review::Attestation;
@@ -34,7 +33,7 @@ pub async fn run(args: AttestArgs) -> Result<ExitCode> {
             let (catalog, store) = load::catalog_and_store(&config).await?;
             known_service(&catalog, &service)?;
             known_item(&catalog, &item)?;
-            let today = today(&catalog, now());
+            let today = shipshape_readiness::run::today(&catalog, now());
             let on = match on {
                 Some(text) => parse_date("--on", &text)?,
                 None => today,
@@ -153,17 +152,6 @@ pub async fn for_review(store: &Store, service: &str) -> Result<Vec<Attestation>
             note: a.note,
         })
         .collect())
-}
-
-/// Today in the catalog's status-page time zone, else UTC: the day
-/// attestations are judged against.
-pub fn today(catalog: &Catalog, now: Timestamp) -> Date {
-    let zone = catalog
-        .status_page
-        .as_ref()
-        .and_then(|p| p.timezone.clone())
-        .unwrap_or(jiff::tz::TimeZone::UTC);
-    now.to_zoned_datetime(zone).date()
 }
 
 fn known_service(catalog: &Catalog, service: &str) -> Result<()> {

@@ -109,7 +109,7 @@ pub async fn run(args: CheckArgs) -> Result<ExitCode> {
             store: store.as_ref(),
             no_store_reason: &no_store_reason,
             now,
-            today: attest::today(&catalog, now),
+            today: shipshape_readiness::run::today(&catalog, now),
             attestations,
             scan: scan.clone(),
             progress: &progress,

@@ -6,6 +6,7 @@ mod alerting;
 mod backtest;
 mod browser;
 mod cli;
+mod ha;
 mod monitoring;
 mod publish;
 mod readiness;

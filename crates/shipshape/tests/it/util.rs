@@ -123,6 +123,13 @@ impl Running {
         assert!(status.success());
     }
 
+    /// Kills it with SIGKILL (no graceful stop: nothing is released) and
+    /// waits for the exit.
+    pub fn kill(&mut self) {
+        self.child.kill().expect("SIGKILL is delivered");
+        let _ = self.child.wait();
+    }
+
     /// Sends SIGTERM and waits for the exit.
     pub fn stop(mut self) -> ExitStatus {
         self.signal("TERM");

@@ -23,7 +23,6 @@ mod api;
 mod page;
 
 use jiff::civil::Date;
-use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use shipshape_readiness::{Practice, Report};
@@ -135,9 +134,9 @@ fn services(state: &AppState) -> Vec<ServiceRef> {
         .collect()
 }
 
-/// Today's date, in UTC.
+/// Today's date, as every review judges attestations.
 fn today(state: &AppState) -> Date {
-    TimeZone::UTC.to_datetime(state.now()).date()
+    shipshape_readiness::run::today(&state.catalog(), state.now())
 }
 
 /// The start of the history window.

@@ -1,0 +1,430 @@
+//! Two `shipshape serve` instances on one PostgreSQL schema: both check the
+//! same monitor, but only the holder of the `pager.decide` lease decides, so
+//! an outage pages once. Killing the decider with SIGKILL (no graceful
+//! hand-over) loses nothing: the survivor takes the lease once it lapses and
+//! sends the recovery, with one idempotency key.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use shipshape_store::{IncidentFilter, IncidentStatus, OutboxState, Store, StoreOptions};
+
+use crate::util::{Running, eventually, http};
+
+/// One webhook delivery: its notice kind and delivery id.
+#[derive(Debug, Clone)]
+struct Delivery {
+    kind: String,
+    key: String,
+}
+
+/// A loopback webhook receiver recording every delivery (answers 202).
+struct Sink {
+    port: u16,
+    seen: Arc<Mutex<Vec<Delivery>>>,
+}
+
+impl Sink {
+    fn start() -> Sink {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let record = seen.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let record = record.clone();
+                std::thread::spawn(move || {
+                    if let Some(delivery) = read_delivery(stream) {
+                        record.lock().unwrap().push(delivery);
+                    }
+                });
+            }
+        });
+        Sink { port, seen }
+    }
+
+    /// The deliveries of notices of `kind` so far.
+    fn of_kind(&self, kind: &str) -> Vec<Delivery> {
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|d| d.kind == kind)
+            .cloned()
+            .collect()
+    }
+
+    fn all(&self) -> Vec<Delivery> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+/// Reads one webhook request, answers 202, returns its kind and delivery id.
+fn read_delivery(stream: TcpStream) -> Option<Delivery> {
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).ok()?;
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        let (name, value) = line.split_once(':')?;
+        headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
+    }
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let length: usize = header("content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    let mut stream = reader.into_inner();
+    let _ = stream.write_all(
+        b"HTTP/1.1 202 Accepted\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}",
+    );
+    let json: serde_json::Value = serde_json::from_slice(&body).ok()?;
+    Some(Delivery {
+        kind: json["kind"].as_str().unwrap_or_default().to_owned(),
+        // Both headers carry the same key; tell them apart if they ever differ.
+        key: match (header("x-shipshape-delivery"), header("idempotency-key")) {
+            (Some(a), Some(b)) if a == b => a,
+            (a, b) => format!("delivery={a:?} idempotency={b:?}"),
+        },
+    })
+}
+
+/// An upstream answering 200, or 503 while down; counts the checks it served.
+struct Upstream {
+    port: u16,
+    down: Arc<AtomicBool>,
+    checks: Arc<AtomicUsize>,
+}
+
+impl Upstream {
+    fn start() -> Upstream {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let down = Arc::new(AtomicBool::new(false));
+        let checks = Arc::new(AtomicUsize::new(0));
+        let (flag, count) = (down.clone(), checks.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf);
+                let status = if flag.load(Ordering::SeqCst) {
+                    "503 Service Unavailable"
+                } else {
+                    "200 OK"
+                };
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"
+                );
+                count.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+        Upstream { port, down, checks }
+    }
+}
+
+/// The instance id a `shipshape serve` logged at start (`this instance`).
+fn instance_id(server: &mut Running) -> String {
+    let line = server.wait_for_line("this instance", Duration::from_secs(30));
+    line.split("instance=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no instance id in `{line}`"))
+        .trim_matches('"')
+        .to_owned()
+}
+
+/// How many raw deliveries each distinct key had.
+fn counts(deliveries: &[Delivery]) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for d in deliveries {
+        *counts.entry(d.key.clone()).or_default() += 1;
+    }
+    counts
+}
+
+#[test]
+fn two_instances_page_once_and_a_killed_decider_loses_no_page() {
+    let started = Instant::now();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    // Kept to the end: dropping it drops the schema.
+    let db = rt.block_on(shipshape_store::testing::postgres_url_for_fresh_schema());
+    let url = db.url().to_owned();
+
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start();
+    let upstream = Upstream::start();
+    let catalog = format!(
+        r#"
+[alerting]
+resolve_after = "2s"
+
+[[person]]
+id = "alice"
+name = "Alice Rivera"
+contact = [{{ type = "webhook", url = "http://127.0.0.1:{hook}/alice" }}]
+
+[[escalation]]
+id = "api"
+steps = [{{ notify = ["person:alice"] }}]
+
+[[route]]
+match = {{ service = "api" }}
+escalation = "api"
+
+[[service]]
+id = "api"
+name = "API"
+
+  [[service.monitor]]
+  id = "health"
+  http = {{ url = "http://127.0.0.1:{up}/health" }}
+  every = "5s"
+  timeout = "2s"
+  confirm = 1
+  recover = 1
+"#,
+        hook = sink.port,
+        up = upstream.port,
+    );
+    std::fs::write(dir.path().join("shipshape.toml"), catalog).unwrap();
+
+    // 2. Two instances, one store.
+    let args = [
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--store-url",
+        url.as_str(),
+    ];
+    let log = [("RUST_LOG", "info,sqlx=warn,hyper=warn")];
+    let mut servers = [
+        Running::start(dir.path(), &args, &log),
+        Running::start(dir.path(), &args, &log),
+    ];
+    let ids = [instance_id(&mut servers[0]), instance_id(&mut servers[1])];
+    assert_ne!(ids[0], ids[1], "each instance has its own id");
+    for server in &servers {
+        assert!(
+            eventually(Duration::from_secs(20), || http()
+                .get(format!("{}/readyz", server.base))
+                .send()
+                .is_ok_and(|r| r.status() == 200)),
+            "not ready:\n{}",
+            server.output()
+        );
+    }
+    let store = rt
+        .block_on(Store::open(&url, StoreOptions::default()))
+        .unwrap();
+    let live = || {
+        rt.block_on(store.live_instances(jiff::Timestamp::now(), Duration::from_secs(10)))
+            .unwrap()
+            .into_iter()
+            .map(|i| i.id)
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        eventually(Duration::from_secs(15), || live().len() == 2),
+        "live instances: {:?}",
+        live()
+    );
+    let mut expected = ids.to_vec();
+    expected.sort();
+    assert_eq!(live(), expected);
+    // Both instances have checked the monitor while it was up.
+    assert!(
+        eventually(Duration::from_secs(15), || upstream
+            .checks
+            .load(Ordering::SeqCst)
+            >= 2),
+        "the monitor was not checked"
+    );
+
+    let holder = |rt: &tokio::runtime::Runtime| {
+        rt.block_on(store.lease_holder(shipshape_pager::DECIDE_LEASE, jiff::Timestamp::now()))
+            .unwrap()
+            .map(|(holder, _)| holder)
+    };
+    // Every holder of `pager.decide` seen while both run: one, or the
+    // lease is not exclusive.
+    let mut holders = BTreeSet::new();
+
+    // 3. The outage pages once, though both instances see it.
+    upstream.down.store(true, Ordering::SeqCst);
+    let down_at = Instant::now();
+    assert!(
+        eventually(Duration::from_secs(30), || {
+            holders.extend(holder(&rt));
+            !sink.of_kind("trigger").is_empty()
+        }),
+        "no page arrived: {:?}\nA:\n{}\nB:\n{}",
+        sink.all(),
+        servers[0].output(),
+        servers[1].output()
+    );
+    eprintln!("trigger after {:?}", down_at.elapsed());
+
+    // 4. Kill the decider without a chance to hand over.
+    let decider = holder(&rt).expect("someone holds pager.decide");
+    holders.insert(decider.clone());
+    assert_eq!(
+        holders.len(),
+        1,
+        "pager.decide changed hands while both instances ran: {holders:?}"
+    );
+    let killed = ids
+        .iter()
+        .position(|id| *id == decider)
+        .unwrap_or_else(|| panic!("the decider `{decider}` is neither {ids:?}"));
+    let survivor = 1 - killed;
+    eprintln!(
+        "decider: instance {} ({decider}); killing it with SIGKILL",
+        ["A", "B"][killed]
+    );
+    servers[killed].kill();
+    let killed_at = Instant::now();
+
+    // 5. Recovery: the survivor takes over and sends the resolve.
+    upstream.down.store(false, Ordering::SeqCst);
+    assert!(
+        eventually(Duration::from_secs(40), || !sink
+            .of_kind("resolved")
+            .is_empty()),
+        "no recovery notice within 40 s of the kill: {:?}\nsurvivor:\n{}\nkilled:\n{}",
+        sink.all(),
+        servers[survivor].output(),
+        servers[killed].output()
+    );
+    eprintln!("resolve {:?} after the kill", killed_at.elapsed());
+    // A repeat would come within a delivery tick or two; give it that.
+    std::thread::sleep(Duration::from_secs(3));
+
+    let triggers = counts(&sink.of_kind("trigger"));
+    let resolves = counts(&sink.of_kind("resolved"));
+    eprintln!("raw deliveries per key: trigger {triggers:?}, resolved {resolves:?}");
+    eprintln!("all deliveries: {:?}", sink.all());
+    assert_eq!(
+        triggers.len(),
+        1,
+        "one trigger key: only the decider decides"
+    );
+    assert_eq!(resolves.len(), 1, "one resolve key");
+    assert!(
+        triggers.values().all(|n| *n <= 2),
+        "a trigger is repeated at most once (the kill between send and record)"
+    );
+    assert!(
+        resolves.values().all(|n| *n == 1),
+        "the survivor sent the resolve once"
+    );
+    assert!(
+        sink.all()
+            .iter()
+            .all(|d| d.kind == "trigger" || d.kind == "resolved"),
+        "no other notice: {:?}",
+        sink.all()
+    );
+
+    // 6. The survivor decides now.
+    assert_eq!(
+        holder(&rt).as_deref(),
+        Some(ids[survivor].as_str()),
+        "the survivor holds pager.decide"
+    );
+    assert_eq!(
+        live(),
+        vec![ids[survivor].clone()],
+        "the killed instance is not live"
+    );
+
+    // The store agrees: one incident, opened and resolved once, and two
+    // notifications, both delivered.
+    let incidents = rt
+        .block_on(store.incidents(&IncidentFilter {
+            limit: 10,
+            ..IncidentFilter::default()
+        }))
+        .unwrap();
+    assert_eq!(incidents.len(), 1, "one incident: {incidents:?}");
+    assert_eq!(incidents[0].status, IncidentStatus::Resolved);
+    let timeline: Vec<String> = rt
+        .block_on(store.incident_timeline(incidents[0].id))
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    eprintln!("timeline: {timeline:?}");
+    for kind in ["opened", "resolved"] {
+        assert_eq!(
+            timeline.iter().filter(|k| *k == kind).count(),
+            1,
+            "`{kind}` once in {timeline:?}"
+        );
+    }
+    assert!(
+        timeline.iter().filter(|k| *k == "cleared").count() <= 1,
+        "cleared once at most: {timeline:?}"
+    );
+    let outbox = rt
+        .block_on(store.outbox_for_incident(incidents[0].id))
+        .unwrap();
+    eprintln!(
+        "outbox: {:?}",
+        outbox
+            .iter()
+            .map(|m| (&m.kind, m.state, m.attempts))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(outbox.len(), 2, "a trigger and a resolve: {outbox:?}");
+    let stored: BTreeSet<&String> = outbox.iter().map(|m| &m.key).collect();
+    let sent: BTreeSet<&String> = triggers.keys().chain(resolves.keys()).collect();
+    assert_eq!(sent, stored, "the sink saw the stored idempotency keys");
+    for message in &outbox {
+        match message.state {
+            OutboxState::Delivered => {}
+            // SIGKILL between sending and recording: the sink has it, the
+            // row is still claimed by the dead instance, and it is sent
+            // again, with the same key, when that claim lapses (120 s).
+            OutboxState::Pending
+                if message.kind == "trigger"
+                    && message.attempts >= 1
+                    && triggers.contains_key(&message.key) =>
+            {
+                eprintln!(
+                    "the kill landed between send and record: `{}` stays claimed until {}",
+                    message.key, message.next_attempt_at
+                );
+            }
+            _ => panic!("not delivered: {message:?}"),
+        }
+    }
+
+    rt.block_on(store.close());
+    drop(servers);
+    drop(db);
+    eprintln!("ha test took {:?}", started.elapsed());
+}
