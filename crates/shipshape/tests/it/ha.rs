@@ -5,15 +5,15 @@
 //! sends the recovery, with one idempotency key.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use shipshape_store::{IncidentFilter, IncidentStatus, OutboxState, Store, StoreOptions};
 
-use crate::util::{Running, eventually, http};
+use crate::util::{Received, Running, Sink, eventually, http};
 
 /// One webhook delivery: its notice kind and delivery id.
 #[derive(Debug, Clone)]
@@ -22,81 +22,28 @@ struct Delivery {
     key: String,
 }
 
-/// A loopback webhook receiver recording every delivery (answers 202).
-struct Sink {
-    port: u16,
-    seen: Arc<Mutex<Vec<Delivery>>>,
+/// The deliveries the sink received so far, each as its notice kind and key.
+fn deliveries(sink: &Sink) -> Vec<Delivery> {
+    sink.seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(delivery)
+        .collect()
 }
 
-impl Sink {
-    fn start() -> Sink {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let record = seen.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(stream) = stream else { continue };
-                let record = record.clone();
-                std::thread::spawn(move || {
-                    if let Some(delivery) = read_delivery(stream) {
-                        record.lock().unwrap().push(delivery);
-                    }
-                });
-            }
-        });
-        Sink { port, seen }
-    }
-
-    /// The deliveries of notices of `kind` so far.
-    fn of_kind(&self, kind: &str) -> Vec<Delivery> {
-        self.seen
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|d| d.kind == kind)
-            .cloned()
-            .collect()
-    }
-
-    fn all(&self) -> Vec<Delivery> {
-        self.seen.lock().unwrap().clone()
-    }
+/// The deliveries of notices of `kind` so far.
+fn of_kind(sink: &Sink, kind: &str) -> Vec<Delivery> {
+    deliveries(sink)
+        .into_iter()
+        .filter(|d| d.kind == kind)
+        .collect()
 }
 
-/// Reads one webhook request, answers 202, returns its kind and delivery id.
-fn read_delivery(stream: TcpStream) -> Option<Delivery> {
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    reader.read_line(&mut line).ok()?;
-    let mut headers = Vec::new();
-    loop {
-        let mut line = String::new();
-        reader.read_line(&mut line).ok()?;
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        let (name, value) = line.split_once(':')?;
-        headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
-    }
-    let header = |name: &str| {
-        headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
-    let length: usize = header("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).ok()?;
-    let mut stream = reader.into_inner();
-    let _ = stream.write_all(
-        b"HTTP/1.1 202 Accepted\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}",
-    );
-    let json: serde_json::Value = serde_json::from_slice(&body).ok()?;
+/// A webhook request as its notice kind and delivery id.
+fn delivery(received: &Received) -> Option<Delivery> {
+    let json: serde_json::Value = serde_json::from_slice(&received.body).ok()?;
+    let header = |name: &str| received.header(name).map(str::to_owned);
     Some(Delivery {
         kind: json["kind"].as_str().unwrap_or_default().to_owned(),
         // Both headers carry the same key; tell them apart if they ever differ.
@@ -279,10 +226,10 @@ name = "API"
     assert!(
         eventually(Duration::from_secs(30), || {
             holders.extend(holder(&rt));
-            !sink.of_kind("trigger").is_empty()
+            !of_kind(&sink, "trigger").is_empty()
         }),
         "no page arrived: {:?}\nA:\n{}\nB:\n{}",
-        sink.all(),
+        deliveries(&sink),
         servers[0].output(),
         servers[1].output()
     );
@@ -311,11 +258,10 @@ name = "API"
     // 5. Recovery: the survivor takes over and sends the resolve.
     upstream.down.store(false, Ordering::SeqCst);
     assert!(
-        eventually(Duration::from_secs(40), || !sink
-            .of_kind("resolved")
+        eventually(Duration::from_secs(40), || !of_kind(&sink, "resolved")
             .is_empty()),
         "no recovery notice within 40 s of the kill: {:?}\nsurvivor:\n{}\nkilled:\n{}",
-        sink.all(),
+        deliveries(&sink),
         servers[survivor].output(),
         servers[killed].output()
     );
@@ -323,10 +269,10 @@ name = "API"
     // A repeat would come within a delivery tick or two; give it that.
     std::thread::sleep(Duration::from_secs(3));
 
-    let triggers = counts(&sink.of_kind("trigger"));
-    let resolves = counts(&sink.of_kind("resolved"));
+    let triggers = counts(&of_kind(&sink, "trigger"));
+    let resolves = counts(&of_kind(&sink, "resolved"));
     eprintln!("raw deliveries per key: trigger {triggers:?}, resolved {resolves:?}");
-    eprintln!("all deliveries: {:?}", sink.all());
+    eprintln!("all deliveries: {:?}", deliveries(&sink));
     assert_eq!(
         triggers.len(),
         1,
@@ -342,11 +288,11 @@ name = "API"
         "the survivor sent the resolve once"
     );
     assert!(
-        sink.all()
+        deliveries(&sink)
             .iter()
             .all(|d| d.kind == "trigger" || d.kind == "resolved"),
         "no other notice: {:?}",
-        sink.all()
+        deliveries(&sink)
     );
 
     // 6. The survivor decides now.
