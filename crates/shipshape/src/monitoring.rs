@@ -53,8 +53,7 @@ impl Monitoring {
         let probe_ca = catalog.borrow().server.probe_ca.clone();
         let checkers = Checkers::new(checker_options(probe_ca.as_deref())?)
             .context("could not set up the probe checkers")?;
-        let location_id = *store
-            .register_locations(&[location.as_str()], clock.now())
+        let location_id = *register_location(&store, &clock, &location)
             .await?
             .get(&location)
             .context("the store did not register this probe location")?;
@@ -86,6 +85,7 @@ impl Monitoring {
                 evaluator,
                 signals: Vec::new(),
                 pager,
+                unregistered: false,
             }
             .run(events, catalog),
         );
@@ -101,6 +101,28 @@ impl Monitoring {
     pub async fn join(self) {
         self.probe.join().await;
         let _ = self.writer.await;
+    }
+}
+
+/// Registers this probe location, retrying for a while: a store that blinks
+/// while the server starts must not stop it.
+async fn register_location(
+    store: &Store,
+    clock: &SharedClock,
+    location: &str,
+) -> Result<HashMap<String, LocationId>> {
+    const ATTEMPTS: u32 = 24;
+    let mut attempt = 1;
+    loop {
+        match store.register_locations(&[location], clock.now()).await {
+            Ok(ids) => return Ok(ids),
+            Err(err) if attempt < ATTEMPTS => {
+                tracing::warn!(error = %err, attempt, "could not register this probe location; retrying");
+                attempt += 1;
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+            Err(err) => return Err(err.into()),
+        }
     }
 }
 
@@ -349,6 +371,9 @@ struct Writer {
     signals: Vec<AlertSignal>,
     /// Poked when signals are stored.
     pager: Arc<Notify>,
+    /// Set while the catalog's monitors could not be registered in the
+    /// store (it did not answer): retried at every flush.
+    unregistered: bool,
 }
 
 impl Writer {
@@ -367,7 +392,13 @@ impl Writer {
                     Some(event) => self.handle(event, &catalog).await,
                     None => break,
                 },
-                _ = flush.tick() => self.flush().await,
+                _ = flush.tick() => {
+                    if self.unregistered {
+                        let catalog = catalog.borrow().clone();
+                        self.register(&catalog).await;
+                    }
+                    self.flush().await;
+                }
                 _ = prune.tick() => {
                     let retention = retention(&catalog.borrow());
                     self.prune(&retention).await;
@@ -436,9 +467,16 @@ impl Writer {
                     .into_iter()
                     .map(|(name, id)| (MonitorKey::new(name.service, name.monitor), id))
                     .collect();
+                if self.unregistered {
+                    tracing::info!("monitors registered; their results are stored again");
+                }
+                self.unregistered = false;
             }
             Err(err) => {
-                tracing::error!(error = %err, "could not register monitors; their results are not stored")
+                if !self.unregistered {
+                    tracing::error!(error = %err, "could not register monitors; retrying every second, their results are not stored meanwhile");
+                }
+                self.unregistered = true;
             }
         }
     }
@@ -453,17 +491,19 @@ impl Writer {
             health(change.to),
             change.reason.as_deref(),
         );
-        let Some(&monitor) = self.ids.get(&change.key) else {
-            return;
-        };
-        self.changes.push(MonitorEvent {
-            monitor,
-            at: change.at,
-            from: state(change.from),
-            to: state(change.to),
-            reason: change.reason,
-            locations: change.locations,
-        });
+        // Without a store id (registration failed; retried every flush) the
+        // state change cannot be stored, but its alert signal still is: a
+        // page must not depend on the monitor's history row.
+        if let Some(&monitor) = self.ids.get(&change.key) {
+            self.changes.push(MonitorEvent {
+                monitor,
+                at: change.at,
+                from: state(change.from),
+                to: state(change.to),
+                reason: change.reason,
+                locations: change.locations,
+            });
+        }
         if let Some(signal) = signal {
             // A page is waiting on this: write it now, not at the next tick.
             self.signals.push(signal);

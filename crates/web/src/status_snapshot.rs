@@ -65,9 +65,15 @@ impl SnapshotCache {
                 *last = None;
                 Ok(None)
             }
-            Err(error) => match last.as_ref() {
+            Err(error) => match last.as_mut() {
                 Some(cached) => {
                     tracing::warn!(%error, "status page: serving the last snapshot; the store is not answering");
+                    // Serve it as fresh for another window instead of
+                    // making every visitor wait for a rebuild that times
+                    // out (requests queue on this lock). The page carries
+                    // its own generation time, so it does not pretend.
+                    cached.built = now;
+                    cached.generation = generation;
                     Ok(Some(cached.snapshot.clone()))
                 }
                 None => Err(error),

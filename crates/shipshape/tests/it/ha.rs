@@ -4,90 +4,14 @@
 //! hand-over) loses nothing: the survivor takes the lease once it lapses and
 //! sends the recovery, with one idempotency key.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Read, Write};
-use std::net::TcpListener;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::collections::BTreeSet;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use shipshape_store::{IncidentFilter, IncidentStatus, OutboxState, Store, StoreOptions};
 
-use crate::util::{Received, Running, Sink, eventually, http};
-
-/// One webhook delivery: its notice kind and delivery id.
-#[derive(Debug, Clone)]
-struct Delivery {
-    kind: String,
-    key: String,
-}
-
-/// The deliveries the sink received so far, each as its notice kind and key.
-fn deliveries(sink: &Sink) -> Vec<Delivery> {
-    sink.seen
-        .lock()
-        .unwrap()
-        .iter()
-        .filter_map(delivery)
-        .collect()
-}
-
-/// The deliveries of notices of `kind` so far.
-fn of_kind(sink: &Sink, kind: &str) -> Vec<Delivery> {
-    deliveries(sink)
-        .into_iter()
-        .filter(|d| d.kind == kind)
-        .collect()
-}
-
-/// A webhook request as its notice kind and delivery id.
-fn delivery(received: &Received) -> Option<Delivery> {
-    let json: serde_json::Value = serde_json::from_slice(&received.body).ok()?;
-    let header = |name: &str| received.header(name).map(str::to_owned);
-    Some(Delivery {
-        kind: json["kind"].as_str().unwrap_or_default().to_owned(),
-        // Both headers carry the same key; tell them apart if they ever differ.
-        key: match (header("x-shipshape-delivery"), header("idempotency-key")) {
-            (Some(a), Some(b)) if a == b => a,
-            (a, b) => format!("delivery={a:?} idempotency={b:?}"),
-        },
-    })
-}
-
-/// An upstream answering 200, or 503 while down; counts the checks it served.
-struct Upstream {
-    port: u16,
-    down: Arc<AtomicBool>,
-    checks: Arc<AtomicUsize>,
-}
-
-impl Upstream {
-    fn start() -> Upstream {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let down = Arc::new(AtomicBool::new(false));
-        let checks = Arc::new(AtomicUsize::new(0));
-        let (flag, count) = (down.clone(), checks.clone());
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                let mut buf = [0u8; 4096];
-                let _ = stream.read(&mut buf);
-                let status = if flag.load(Ordering::SeqCst) {
-                    "503 Service Unavailable"
-                } else {
-                    "200 OK"
-                };
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 {status}\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"
-                );
-                count.fetch_add(1, Ordering::SeqCst);
-            }
-        });
-        Upstream { port, down, checks }
-    }
-}
+use crate::paging::{Rig, counts, deliveries, of_kind};
+use crate::util::{Running, eventually, http};
 
 /// The instance id a `shipshape serve` logged at start (`this instance`).
 fn instance_id(server: &mut Running) -> String {
@@ -100,64 +24,18 @@ fn instance_id(server: &mut Running) -> String {
         .to_owned()
 }
 
-/// How many raw deliveries each distinct key had.
-fn counts(deliveries: &[Delivery]) -> BTreeMap<String, usize> {
-    let mut counts = BTreeMap::new();
-    for d in deliveries {
-        *counts.entry(d.key.clone()).or_default() += 1;
-    }
-    counts
-}
-
 #[test]
 fn two_instances_page_once_and_a_killed_decider_loses_no_page() {
     let started = Instant::now();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    // Kept to the end: dropping it drops the schema.
-    let db = rt.block_on(shipshape_store::testing::postgres_url_for_fresh_schema());
+    // Kept to the end: dropping `db` drops the schema.
+    let Rig {
+        rt,
+        db,
+        dir,
+        sink,
+        upstream,
+    } = Rig::new(false);
     let url = db.url().to_owned();
-
-    let dir = tempfile::tempdir().unwrap();
-    let sink = Sink::start();
-    let upstream = Upstream::start();
-    let catalog = format!(
-        r#"
-[alerting]
-resolve_after = "2s"
-
-[[person]]
-id = "alice"
-name = "Alice Rivera"
-contact = [{{ type = "webhook", url = "http://127.0.0.1:{hook}/alice" }}]
-
-[[escalation]]
-id = "api"
-steps = [{{ notify = ["person:alice"] }}]
-
-[[route]]
-match = {{ service = "api" }}
-escalation = "api"
-
-[[service]]
-id = "api"
-name = "API"
-
-  [[service.monitor]]
-  id = "health"
-  http = {{ url = "http://127.0.0.1:{up}/health" }}
-  every = "5s"
-  timeout = "2s"
-  confirm = 1
-  recover = 1
-"#,
-        hook = sink.port,
-        up = upstream.port,
-    );
-    std::fs::write(dir.path().join("shipshape.toml"), catalog).unwrap();
 
     // 2. Two instances, one store.
     let args = [
