@@ -10,16 +10,23 @@
 //! itself when its holder dies, and carries a generation that fences a
 //! holder that stalled past its expiry.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use sha2::{Digest, Sha256};
 use shipshape_clock::SharedClock;
 use shipshape_store::{InstanceBeat, Store};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 /// How often an instance writes its heartbeat.
 pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(2);
 /// How long the leases of the singleton loops last without renewal.
 pub const LEASE_TTL: Duration = Duration::from_secs(30);
+
+/// An instance whose heartbeat is older than this is gone: its monitors
+/// move to the others.
+pub const MEMBER_TTL: Duration = Duration::from_secs(10);
 
 /// The lease of the status-site publisher.
 pub const PUBLISH_LEASE: &str = "status.publish";
@@ -106,5 +113,110 @@ impl Instance {
                 let _ = store.release_lease(lease, &instance.id).await;
             }
         })
+    }
+}
+
+impl Instance {
+    /// The live instances of this instance's location (this one always
+    /// among them), sorted, polled every [`HEARTBEAT_EVERY`]. A store that
+    /// does not answer leaves the last answer in place.
+    pub fn spawn_membership(&self, store: Store, clock: SharedClock) -> Membership {
+        let (tx, rx) = watch::channel(Arc::new(vec![self.id.clone()]));
+        let me = self.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(HEARTBEAT_EVERY).await;
+                let live = match store.live_instances(clock.now(), MEMBER_TTL).await {
+                    Ok(live) => live,
+                    Err(error) => {
+                        tracing::debug!(%error, "cannot read the live instances");
+                        continue;
+                    }
+                };
+                let mut ids: Vec<String> = live
+                    .into_iter()
+                    .filter(|i| i.location == me.location)
+                    .map(|i| i.id)
+                    .collect();
+                if !ids.contains(&me.id) {
+                    ids.push(me.id.clone());
+                }
+                ids.sort();
+                if **tx.borrow() != ids {
+                    tracing::info!(members = ids.len(), "instances of this location changed");
+                    if tx.send(Arc::new(ids)).is_err() {
+                        break;
+                    }
+                }
+            }
+        });
+        Membership {
+            instance: self.clone(),
+            members: rx,
+        }
+    }
+}
+
+/// This instance and the live instances of its location, as they change.
+pub struct Membership {
+    /// This instance.
+    pub instance: Instance,
+    /// The live instances of its location, sorted.
+    pub members: watch::Receiver<Arc<Vec<String>>>,
+}
+
+/// Which of `members` checks the monitor `key` (`service/monitor`):
+/// rendezvous hashing, so when an instance joins or leaves only the monitors
+/// it gains or loses move, and every instance computes the same answer
+/// (SHA-256, stable across versions and platforms).
+pub fn owner<'m>(key: &str, members: &'m [String]) -> Option<&'m str> {
+    members
+        .iter()
+        .max_by_key(|member| {
+            let digest = Sha256::new()
+                .chain_update(key.as_bytes())
+                .chain_update([0])
+                .chain_update(member.as_bytes())
+                .finalize();
+            u64::from_be_bytes(digest[..8].try_into().unwrap_or_default())
+        })
+        .map(String::as_str)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::owner;
+
+    fn members(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("host-{i:02}")).collect()
+    }
+
+    #[test]
+    fn every_monitor_has_exactly_one_owner_and_the_load_is_spread() {
+        let three = members(3);
+        let mut load = [0usize; 3];
+        for m in 0..3000 {
+            let key = format!("svc/m{m}");
+            let who = owner(&key, &three).unwrap();
+            load[three.iter().position(|x| x == who).unwrap()] += 1;
+        }
+        for n in load {
+            assert!((800..1200).contains(&n), "{load:?}");
+        }
+        assert_eq!(owner("svc/m", &[]), None);
+    }
+
+    #[test]
+    fn a_leaving_instance_moves_only_its_own_monitors() {
+        let three = members(3);
+        let two: Vec<String> = three[..2].to_vec();
+        for m in 0..1000 {
+            let key = format!("svc/m{m}");
+            let before = owner(&key, &three).unwrap();
+            let after = owner(&key, &two).unwrap();
+            if before != "host-02" {
+                assert_eq!(before, after, "{key} moved although its owner stayed");
+            }
+        }
     }
 }

@@ -26,6 +26,8 @@ use shipshape_web::MonitorMetrics;
 use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
 
+use crate::cluster;
+
 /// Results are written at least this often.
 const FLUSH_EVERY: Duration = Duration::from_secs(1);
 /// … or as soon as this many are waiting.
@@ -40,12 +42,13 @@ pub struct Monitoring {
 }
 
 impl Monitoring {
-    /// Starts checking every monitor of the catalog from `location`.
+    /// Starts checking the monitors of the catalog this instance owns, from
+    /// its location.
     pub async fn start(
         catalog: watch::Receiver<Arc<Catalog>>,
         store: Store,
         clock: SharedClock,
-        location: String,
+        membership: cluster::Membership,
         metrics: MonitorMetrics,
         pager: Arc<Notify>,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -53,6 +56,8 @@ impl Monitoring {
         let probe_ca = catalog.borrow().server.probe_ca.clone();
         let checkers = Checkers::new(checker_options(probe_ca.as_deref())?)
             .context("could not set up the probe checkers")?;
+        let cluster::Membership { instance, members } = membership;
+        let location = instance.location;
         let location_id = *register_location(&store, &clock, &location)
             .await?
             .get(&location)
@@ -61,10 +66,10 @@ impl Monitoring {
         config.restored = restored_states(&store).await;
         let evaluator = evaluator(&catalog.borrow(), &config.restored, &store, clock.now()).await;
         let (sink, events) = mpsc::channel(4_096);
-        let unpaused = spawn_pause_filter(catalog.clone(), store.clone());
+        let runnable = spawn_monitor_filter(catalog.clone(), store.clone(), instance.id, members);
         let probe = start_probe_service(
             config,
-            unpaused,
+            runnable,
             Arc::new(RealChecks {
                 checkers,
                 clock: clock.clone(),
@@ -282,11 +287,15 @@ async fn restored_states(store: &Store) -> HashMap<MonitorKey, ProbeState> {
 }
 
 /// The catalog the scheduler runs: `catalog` without the monitors paused in
-/// the store, following both catalog reloads and pauses (polled, so a pause
-/// made through any instance reaches every instance).
-fn spawn_pause_filter(
+/// the store (polled, so a pause made through any instance reaches every
+/// instance) and, when several instances share the location, without the
+/// monitors another instance owns ([`cluster::owner`]); it follows catalog
+/// reloads, pauses and instances joining or leaving.
+fn spawn_monitor_filter(
     mut catalog: watch::Receiver<Arc<Catalog>>,
     store: Store,
+    me: String,
+    mut members: watch::Receiver<Arc<Vec<String>>>,
 ) -> watch::Receiver<Arc<Catalog>> {
     let first = catalog.borrow_and_update().clone();
     let (tx, rx) = watch::channel(first.clone());
@@ -295,6 +304,7 @@ fn spawn_pause_filter(
         let mut paused: HashSet<MonitorName> = HashSet::new();
         let mut poll = tokio::time::interval(PAUSED_POLL);
         poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut members_open = true;
         loop {
             tokio::select! {
                 changed = catalog.changed() => {
@@ -302,6 +312,9 @@ fn spawn_pause_filter(
                         break;
                     }
                     current = catalog.borrow_and_update().clone();
+                }
+                changed = members.changed(), if members_open => {
+                    members_open = changed.is_ok();
                 }
                 _ = poll.tick() => match store.paused_monitors().await {
                     Ok(names) => {
@@ -317,7 +330,8 @@ fn spawn_pause_filter(
                     }
                 },
             }
-            if tx.send(without_paused(&current, &paused)).is_err() {
+            let members = members.borrow().clone();
+            if tx.send(runnable(&current, &paused, &me, &members)).is_err() {
                 break;
             }
         }
@@ -325,19 +339,34 @@ fn spawn_pause_filter(
     rx
 }
 
-/// `catalog` without the monitors named in `paused` (the same catalog,
-/// not a copy, when none is paused).
-fn without_paused(catalog: &Arc<Catalog>, paused: &HashSet<MonitorName>) -> Arc<Catalog> {
-    if paused.is_empty() {
+/// `catalog` without the monitors named in `paused` and those another of
+/// `members` owns (the same catalog, not a copy, when neither applies).
+/// Heartbeat monitors stay on every instance: a ping reaches only the
+/// instance the load balancer sent it to (see docs/ha.md).
+fn runnable(
+    catalog: &Arc<Catalog>,
+    paused: &HashSet<MonitorName>,
+    me: &str,
+    members: &[String],
+) -> Arc<Catalog> {
+    let shared = members.len() > 1;
+    if paused.is_empty() && !shared {
         return Arc::clone(catalog);
     }
     let mut catalog = Catalog::clone(catalog);
     for service in &mut catalog.services {
         service.monitors.retain(|monitor| {
-            !paused.contains(&MonitorName {
+            let name = MonitorName {
                 service: service.id.clone(),
                 monitor: monitor.id.clone(),
-            })
+            };
+            if paused.contains(&name) {
+                return false;
+            }
+            !shared
+                || matches!(monitor.kind, shipshape_catalog::MonitorKind::Heartbeat(_))
+                || cluster::owner(&format!("{}/{}", name.service, name.monitor), members)
+                    == Some(me)
         });
     }
     Arc::new(catalog)

@@ -114,11 +114,12 @@ pub async fn serve(
         instance.spawn_heartbeat(store.clone(), clock.clone(), stopped(stop_rx.clone()));
     let pager = pager.with_decide_lease(instance.id.clone());
     let pager_waker = pager.waker();
+    let members = instance.spawn_membership(store.clone(), clock.clone());
     let monitoring = Monitoring::start(
         catalog_rx,
         store.clone(),
         clock,
-        location,
+        members,
         state.metrics.monitors().clone(),
         pager_waker.clone(),
         stopped(stop_rx.clone()),

@@ -88,6 +88,17 @@ fn two_instances_page_once_and_a_killed_decider_loses_no_page() {
             >= 2),
         "the monitor was not checked"
     );
+    // The monitor is checked by one instance, not both: over 20 s at a 5 s
+    // interval one checker makes 4 or 5 checks, two would make 8 or more.
+    std::thread::sleep(Duration::from_secs(3)); // both see each other
+    let before = upstream.checks.load(Ordering::SeqCst);
+    std::thread::sleep(Duration::from_secs(20));
+    let made = upstream.checks.load(Ordering::SeqCst) - before;
+    eprintln!("checks in 20 s with two instances: {made}");
+    assert!(
+        (3..=5).contains(&made),
+        "{made} checks in 20 s: the monitor is not checked by exactly one instance"
+    );
 
     let holder = |rt: &tokio::runtime::Runtime| {
         rt.block_on(store.lease_holder(shipshape_pager::DECIDE_LEASE, jiff::Timestamp::now()))
