@@ -6,6 +6,7 @@ mod cli;
 mod cluster;
 mod commands;
 mod demo;
+mod heartbeat_relay;
 mod load;
 mod logging;
 mod monitoring;

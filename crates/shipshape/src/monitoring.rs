@@ -158,19 +158,7 @@ async fn evaluator(
 ) -> Evaluator {
     let mut evaluator = Evaluator::new(EvaluatorPolicy::default());
     evaluator.set_catalog(catalog, now);
-    let stored: HashMap<String, SignalState> = match store.active_alerts(now).await {
-        Ok(alerts) => alerts
-            .into_iter()
-            .map(|a| {
-                let signal = shipshape_pager::from_record(a);
-                (signal.key, signal.state)
-            })
-            .collect(),
-        Err(err) => {
-            tracing::warn!(error = %err, "could not read stored alert signals");
-            HashMap::new()
-        }
-    };
+    let stored = stored_signals(store, now).await.unwrap_or_default();
     seed_anomaly_rules(&mut evaluator, catalog, store, now, &stored).await;
     for (key, state) in restored {
         let alert_key = shipshape_alert::engine::MonitorKey::new(&key.service, &key.monitor);
@@ -187,6 +175,29 @@ async fn evaluator(
         evaluator.restore(&alert_key, health, None, now, Some(emitted));
     }
     evaluator
+}
+
+/// The condition each active alert signal was last stored in, by signal
+/// key; `None` (logged) when the store cannot say.
+async fn stored_signals(
+    store: &Store,
+    now: jiff::Timestamp,
+) -> Option<HashMap<String, SignalState>> {
+    match store.active_alerts(now).await {
+        Ok(alerts) => Some(
+            alerts
+                .into_iter()
+                .map(|a| {
+                    let signal = shipshape_pager::from_record(a);
+                    (signal.key, signal.state)
+                })
+                .collect(),
+        ),
+        Err(err) => {
+            tracing::warn!(error = %err, "could not read stored alert signals");
+            None
+        }
+    }
 }
 
 /// How much history anomaly rules re-learn from at start: the raw results
@@ -341,8 +352,8 @@ fn spawn_monitor_filter(
 
 /// `catalog` without the monitors named in `paused` and those another of
 /// `members` owns (the same catalog, not a copy, when neither applies).
-/// Heartbeat monitors stay on every instance: a ping reaches only the
-/// instance the load balancer sent it to (see docs/ha.md).
+/// Heartbeat monitors are split too: pings reach their owner through the
+/// store (`heartbeat_relay`).
 fn runnable(
     catalog: &Arc<Catalog>,
     paused: &HashSet<MonitorName>,
@@ -364,7 +375,6 @@ fn runnable(
                 return false;
             }
             !shared
-                || matches!(monitor.kind, shipshape_catalog::MonitorKind::Heartbeat(_))
                 || cluster::owner(&format!("{}/{}", name.service, name.monitor), members)
                     == Some(me)
         });
@@ -466,6 +476,7 @@ impl Writer {
                 if !diff.added.is_empty() {
                     let catalog = catalog.borrow().clone();
                     self.register(&catalog).await;
+                    self.take_up(&diff.added).await;
                 }
             }
             ProbeEvent::Skipped { key, reason, .. } => {
@@ -507,6 +518,49 @@ impl Writer {
                 }
                 self.unregistered = true;
             }
+        }
+    }
+
+    /// Takes up the stored state and alert signal of monitors this
+    /// instance starts checking while running: another instance checked
+    /// them until now (it left, or they moved here when this one joined),
+    /// and may have opened an incident that only a "clear" from here can
+    /// resolve; what this instance's evaluator knew of them is stale. A
+    /// store that cannot say leaves the evaluator as it was.
+    async fn take_up(&mut self, added: &[MonitorKey]) {
+        let now = self.clock.now();
+        let Some(stored) = stored_signals(&self.store, now).await else {
+            return;
+        };
+        let states = match self.store.current_states().await {
+            Ok(states) => states,
+            Err(err) => {
+                tracing::warn!(error = %err, "could not read the last states of the monitors taken up");
+                return;
+            }
+        };
+        let last: HashMap<MonitorId, MonitorState> = states
+            .into_iter()
+            .map(|record| (record.event.monitor, record.event.to))
+            .collect();
+        for key in added {
+            // Results come before the state change they cause: the health
+            // must be the stored one, or a first result would clear (or
+            // fire) the signal before the new owner's state change says so.
+            let health = match self.ids.get(key).and_then(|id| last.get(id)) {
+                Some(MonitorState::Up) => Health::Up,
+                Some(MonitorState::Down) => Health::Down,
+                Some(MonitorState::Degraded) => Health::Degraded,
+                _ => continue,
+            };
+            let alert_key = alert_key(key);
+            let emitted = stored
+                .get(&alert_key.signal_key())
+                .copied()
+                .unwrap_or(SignalState::Ok);
+            self.evaluator
+                .restore(&alert_key, health, None, now, Some(emitted));
+            tracing::debug!(monitor = %key, ?health, ?emitted, "monitor taken up from the store");
         }
     }
 

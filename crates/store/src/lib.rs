@@ -28,7 +28,9 @@
 //! the readiness review's attestations ([`StoredAttestation`]) and runs
 //! ([`StoredReadinessRun`], the report as opaque JSON). `cluster.rs` keeps
 //! what instances sharing one database coordinate through: running instances
-//! ([`InstanceRecord`]) and named leases with fencing generations ([`LeaseGrant`]).
+//! ([`InstanceRecord`]) and named leases with fencing generations ([`LeaseGrant`]);
+//! `heartbeat_pings.rs` relays heartbeat pings ([`HeartbeatPing`]) to the
+//! instance that runs the monitor.
 //! With the cargo feature `testing`,
 //! the `testing` module provides throwaway databases for tests.
 
@@ -38,6 +40,7 @@ mod auth;
 mod batch;
 mod cluster;
 mod error;
+mod heartbeat_pings;
 mod heartbeats;
 mod migrate;
 mod monitoring;
@@ -59,6 +62,7 @@ pub use alerting::{
 };
 pub use cluster::{InstanceBeat, InstanceRecord, LeaseGrant};
 pub use error::StoreError;
+pub use heartbeat_pings::HeartbeatPing;
 pub use heartbeats::HeartbeatToken;
 pub use monitoring::{
     DayAvailability, LatencySketch, LocationId, MonitorEvent, MonitorEventRecord, MonitorId,

@@ -66,6 +66,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     migration!(9, "status_webhooks", "0009_status_webhooks"),
     migration!(10, "readiness", "0010_readiness"),
     migration!(11, "cluster", "0011_cluster"),
+    migration!(12, "heartbeat_pings", "0012_heartbeat_pings"),
 ];
 
 /// The key of the PostgreSQL advisory lock held while migrating

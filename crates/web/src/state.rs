@@ -42,6 +42,9 @@ pub struct AppState {
     /// Where heartbeat pings go: this instance's probe service, when it
     /// runs one (set with [`AppState::with_heartbeats`]).
     pub heartbeats: Option<Heartbeats>,
+    /// This instance's id among those sharing the store, recorded with the
+    /// heartbeat pings it takes (set with [`AppState::with_instance`]).
+    pub instance: String,
     /// Pokes the paging engine after signals are stored or an incident is
     /// acknowledged or resolved, so its next pass runs at once (set with
     /// [`AppState::with_pager`]). Without it, the engine's own tick picks
@@ -91,6 +94,7 @@ impl AppState {
             metrics,
             build,
             heartbeats: None,
+            instance: "local".to_owned(),
             pager: None,
             ack_key: Arc::default(),
             status: Arc::default(),
@@ -156,6 +160,12 @@ impl AppState {
             }
             None => false,
         }
+    }
+
+    /// Names this instance (see [`AppState::instance`]).
+    pub fn with_instance(mut self, id: impl Into<String>) -> Self {
+        self.instance = id.into();
+        self
     }
 
     /// Delivers heartbeat pings to `heartbeats`.

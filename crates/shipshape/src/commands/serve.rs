@@ -145,7 +145,15 @@ pub async fn serve(
         pager_waker.clone(),
         stopped(stop_rx.clone()),
     );
+    let relaying = crate::heartbeat_relay::spawn(
+        store.clone(),
+        state.clock.clone(),
+        instance.id.clone(),
+        monitoring.heartbeats(),
+        stopped(stop_rx.clone()),
+    );
     let state = state
+        .with_instance(instance.id.clone())
         .with_heartbeats(monitoring.heartbeats())
         .with_pager(pager_waker)
         .with_status_publisher(status_changed)
@@ -157,6 +165,7 @@ pub async fn serve(
     let _ = publishing.await;
     let _ = reviewing.await;
     let _ = heartbeat.await;
+    let _ = relaying.await;
     tokio::time::timeout(Duration::from_secs(10), store.close())
         .await
         .ok();

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use shipshape_store::{IncidentFilter, IncidentStatus, OutboxState, Store, StoreOptions};
 
 use crate::paging::{Rig, counts, deliveries, of_kind};
-use crate::util::{Running, eventually, http};
+use crate::util::{Running, eventually, http, wait_ready};
 
 /// The instance id a `shipshape serve` logged at start (`this instance`).
 fn instance_id(server: &mut Running) -> String {
@@ -53,14 +53,7 @@ fn two_instances_page_once_and_a_killed_decider_loses_no_page() {
     let ids = [instance_id(&mut servers[0]), instance_id(&mut servers[1])];
     assert_ne!(ids[0], ids[1], "each instance has its own id");
     for server in &servers {
-        assert!(
-            eventually(Duration::from_secs(20), || http()
-                .get(format!("{}/readyz", server.base))
-                .send()
-                .is_ok_and(|r| r.status() == 200)),
-            "not ready:\n{}",
-            server.output()
-        );
+        wait_ready(server, Duration::from_secs(20));
     }
     let store = rt
         .block_on(Store::open(&url, StoreOptions::default()))
@@ -262,4 +255,111 @@ fn two_instances_page_once_and_a_killed_decider_loses_no_page() {
     drop(servers);
     drop(db);
     eprintln!("ha test took {:?}", started.elapsed());
+}
+
+/// A heartbeat monitor with two instances: only one of them runs it, but
+/// a job's ping may reach either (the load balancer chooses). Pings sent
+/// alternately to both keep it up past many `every + grace` windows; a
+/// failing run reported to either brings it down and pages, once.
+#[test]
+fn heartbeat_pings_reach_the_instance_that_runs_the_monitor() {
+    // Kept to the end: dropping `db` drops the schema.
+    let Rig {
+        rt: _rt,
+        db,
+        dir,
+        sink,
+        upstream: _upstream,
+    } = Rig::new(false);
+    let catalog = dir.path().join("shipshape.toml");
+    let mut text = std::fs::read_to_string(&catalog).unwrap();
+    text.push_str("\n  [[service.monitor]]\n  id = \"nightly\"\n  heartbeat = { every = \"2s\", grace = \"2s\" }\n");
+    std::fs::write(&catalog, text).unwrap();
+    let url = db.url().to_owned();
+    let issued = crate::util::run(
+        dir.path(),
+        &[
+            "heartbeat",
+            "issue",
+            "api/nightly",
+            "--store-url",
+            url.as_str(),
+        ],
+    );
+    assert!(issued.status.success(), "{issued:?}");
+    let ping_url = String::from_utf8(issued.stdout).unwrap().trim().to_owned();
+    let token = ping_url
+        .split_once("/api/v1/heartbeat/")
+        .map(|(_, token)| token.to_owned())
+        .expect("a ping URL");
+
+    let args = [
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--store-url",
+        url.as_str(),
+    ];
+    let log = [("RUST_LOG", "info,sqlx=warn,hyper=warn")];
+    let mut servers = [
+        Running::start(dir.path(), &args, &log),
+        Running::start(dir.path(), &args, &log),
+    ];
+    let _ids = [instance_id(&mut servers[0]), instance_id(&mut servers[1])];
+    for server in &servers {
+        wait_ready(server, Duration::from_secs(30));
+    }
+    let ping = |server: &Running, query: &str| {
+        http()
+            .post(format!("{}/api/v1/heartbeat/{token}{query}", server.base))
+            .send()
+            .unwrap()
+            .status()
+    };
+    // The job runs from the start (a silent start would rightly page);
+    // meanwhile both instances see each other and the monitor gets one owner.
+    for _ in 0..4 {
+        ping(&servers[0], "");
+        ping(&servers[1], "");
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    // 20 s of pings every second, five to one instance then five to the
+    // other: each block is longer than `every + grace`, so the instance
+    // running the monitor would miss one without the relay. Never down.
+    for n in 0..20 {
+        let status = ping(&servers[(n / 5) % 2], "");
+        assert_eq!(
+            status,
+            200,
+            "{}\n{}",
+            servers[0].output(),
+            servers[1].output()
+        );
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    assert!(
+        of_kind(&sink, "trigger").is_empty(),
+        "paged although pings kept coming: {:?}\nA:\n{}\nB:\n{}",
+        deliveries(&sink),
+        servers[0].output(),
+        servers[1].output()
+    );
+    // A failed run reported to each instance in turn: one page.
+    assert_eq!(ping(&servers[0], "?status=fail&msg=disk+full"), 200);
+    assert_eq!(ping(&servers[1], "?status=fail&msg=disk+full"), 200);
+    assert!(
+        eventually(Duration::from_secs(20), || !of_kind(&sink, "trigger")
+            .is_empty()),
+        "a failed run was not paged: {:?}\nA:\n{}\nB:\n{}",
+        deliveries(&sink),
+        servers[0].output(),
+        servers[1].output()
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(
+        counts(&of_kind(&sink, "trigger")).len(),
+        1,
+        "{:?}",
+        deliveries(&sink)
+    );
 }

@@ -5,6 +5,7 @@ mod access;
 mod alerting;
 mod backtest;
 mod browser;
+mod chaos;
 mod cli;
 mod ha;
 mod monitoring;

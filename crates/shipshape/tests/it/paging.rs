@@ -189,3 +189,14 @@ impl Rig {
         }
     }
 }
+
+/// Every delivery the sink received so far, with the request it came in
+/// (its body and the time it arrived), oldest first.
+pub fn deliveries_received(sink: &Sink) -> Vec<(Delivery, Received)> {
+    sink.seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|r| Some((delivery(r)?, r.clone())))
+        .collect()
+}

@@ -404,3 +404,16 @@ fn read_request(stream: TcpStream) -> Option<Received> {
         at,
     })
 }
+
+/// Waits (up to `limit`) until `server` answers `/readyz` with 200; panics
+/// with its log otherwise.
+pub fn wait_ready(server: &Running, limit: Duration) {
+    assert!(
+        eventually(limit, || http()
+            .get(format!("{}/readyz", server.base))
+            .send()
+            .is_ok_and(|r| r.status() == 200)),
+        "not ready:\n{}",
+        server.output()
+    );
+}

@@ -35,6 +35,7 @@ macro_rules! both_backends {
 mod alerting;
 mod audit;
 mod cluster;
+mod heartbeat_pings;
 mod heartbeats;
 mod lifecycle;
 mod monitor_events;

@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use shipshape_catalog::{MonitorKind, MonitorRef};
 use shipshape_probe::schedule::{HeartbeatError, MonitorKey, Ping};
-use shipshape_store::{HeartbeatToken, MonitorName, Role};
+use shipshape_store::{HeartbeatPing, HeartbeatToken, MonitorName, Role};
 
 use crate::access::{Access, Routes};
 use crate::audit;
@@ -92,24 +92,51 @@ async fn ping(
     };
     // The token outlives catalog edits: the monitor must still be a heartbeat.
     let name = heartbeat_monitor(&state, name.service, name.monitor)?;
-    let Some(heartbeats) = &state.heartbeats else {
-        return Err(ApiError::unavailable(
-            "this instance does not run monitors; send the ping to one that does",
-        ));
-    };
     let ok = ping.ok;
     let reference = format!("{}/{}", name.service, name.monitor);
-    let key = MonitorKey::new(name.service, name.monitor);
-    heartbeats
-        .ping(key, ping)
-        .await
-        .map_err(|error| match error {
-            HeartbeatError::Stopped => ApiError::unavailable(error.to_string()),
-            HeartbeatError::UnknownMonitor(_) => ApiError::unavailable(format!(
-                "{error}; the monitor may be paused, or run from another location"
-            )),
-            HeartbeatError::NotHeartbeat(_) => ApiError::conflict(error.to_string()),
-        })?;
+    // Recorded first, so the instance that runs this monitor hears it even
+    // when it is not this one (it reads the pings other instances took).
+    let relayed = state
+        .store
+        .record_heartbeat_ping(&HeartbeatPing {
+            id: 0,
+            monitor: name.clone(),
+            at: state.now(),
+            ok,
+            message: ping.message.clone(),
+            runtime_ms: ping
+                .runtime
+                .map(|r| i64::try_from(r.as_millis()).unwrap_or(i64::MAX)),
+            origin: state.instance.clone(),
+        })
+        .await;
+    if let Err(error) = &relayed {
+        tracing::warn!(%error, monitor = %reference, "could not record a heartbeat ping for other instances");
+    }
+    let local = match &state.heartbeats {
+        Some(heartbeats) => {
+            heartbeats
+                .ping(MonitorKey::new(name.service, name.monitor), ping)
+                .await
+        }
+        None => Err(HeartbeatError::Stopped),
+    };
+    match local {
+        Ok(()) => {}
+        // Another instance runs it: the recorded ping reaches it.
+        Err(HeartbeatError::UnknownMonitor(_) | HeartbeatError::Stopped) if relayed.is_ok() => {}
+        Err(error) => {
+            return Err(match error {
+                HeartbeatError::Stopped => ApiError::unavailable(format!(
+                    "{error}; and the store did not take the ping either"
+                )),
+                HeartbeatError::UnknownMonitor(_) => ApiError::unavailable(format!(
+                    "{error}; the monitor may be paused, or run from another location"
+                )),
+                HeartbeatError::NotHeartbeat(_) => ApiError::conflict(error.to_string()),
+            });
+        }
+    }
     Ok(Json(Recorded {
         monitor: reference,
         recorded: if ok { "up" } else { "down" },
