@@ -112,25 +112,10 @@ pub fn check_catalog(catalog: &Catalog) -> Vec<ConfigError> {
 fn closest_item(id: &str) -> Option<&'static str> {
     CHECKLIST
         .iter()
-        .map(|i| (strsim_distance(id, i.id), i.id))
+        .map(|i| (strsim::levenshtein(id, i.id), i.id))
         .filter(|(d, _)| *d <= 4)
         .min_by_key(|(d, _)| *d)
         .map(|(_, id)| id)
-}
-
-/// Levenshtein distance, small and allocation-light (ids are short).
-fn strsim_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 /// The checklist for `service`: the built-in items, then the team's own

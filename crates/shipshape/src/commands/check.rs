@@ -147,17 +147,14 @@ fn print_reports(reports: &[Report], args: &CheckArgs) {
 fn scan_options(args: &CheckArgs) -> Result<ScanOptions, String> {
     let mut resolve = BTreeMap::new();
     for entry in &args.resolve {
+        // HOST:ADDR, split at the first colon: a host name has none, an
+        // IPv6 address (`host:::1` or `host:[::1]`) keeps its own.
         let (host, addr) = entry
-            .rsplit_once(':')
-            .filter(|(host, _)| !host.is_empty())
+            .split_once(':')
+            .filter(|(host, addr)| !host.is_empty() && !addr.is_empty())
             .ok_or_else(|| {
                 format!("`--resolve {entry}`: write HOST:ADDR, e.g. example.gov:127.0.0.1")
             })?;
-        // Accept `host:[::1]` and `host:::1` for IPv6.
-        let (host, addr) = match entry.split_once(':') {
-            Some((h, a)) if a.contains(':') => (h, a),
-            _ => (host, addr),
-        };
         let ip: IpAddr = addr
             .trim_matches(['[', ']'])
             .parse()
