@@ -25,8 +25,18 @@ use crate::commands::attest;
 /// How long a stored run is kept (the Readiness page charts 90 days).
 const HISTORY: jiff::SignedDuration = jiff::SignedDuration::from_hours(400 * 24);
 
-/// Starts the review loop; it stops when `shutdown` resolves. Among
-/// several instances only the holder of [`READINESS_LEASE`] reviews.
+/// How often an instance that does not review looks whether it should,
+/// and how often the reviewer renews its lease between runs (well inside
+/// the lease's time to live, so the review stays on one instance).
+const LOOK_EVERY: Duration = Duration::from_secs(10);
+
+/// Starts the review loop; it stops when `shutdown` resolves.
+///
+/// Among several instances only the holder of [`READINESS_LEASE`] runs the
+/// scheduled reviews, and only of services whose last stored run is at
+/// least `[readiness] every` old: a new holder carries on the schedule
+/// instead of reviewing everything again. A re-run someone asked for runs
+/// on the instance that got the request, lease or not.
 pub fn spawn(
     instance: Instance,
     store: Store,
@@ -40,44 +50,69 @@ pub fn spawn(
         let work = async {
             // Let the monitors report first: a review at start-up would find
             // every heartbeat "not reported yet".
-            tokio::select! {
-                () = tokio::time::sleep(Duration::from_secs(30)) => {}
-                () = requested.notified() => {}
-            }
+            let mut asked = tokio::select! {
+                () = tokio::time::sleep(Duration::from_secs(30)) => false,
+                () = requested.notified() => true,
+            };
+            // When each service was last reviewed, known while this
+            // instance holds the lease.
+            let mut last_runs: Option<BTreeMap<String, Timestamp>> = None;
             loop {
                 let catalog = catalog.borrow().clone();
-                let every = catalog.readiness.every;
-                let leads = instance.leads(&store, &clock, READINESS_LEASE).await;
-                // Another instance reviews: look again once its lease could
-                // have lapsed (the holder lets it lapse between runs, so
-                // the review may move between instances; runs are stored
-                // either way).
-                let (services, every): (&[Service], _) = if leads {
-                    (&catalog.services, every)
-                } else {
-                    (&[], crate::cluster::LEASE_TTL)
-                };
-                for service in services {
+                let reviewed = if asked {
+                    review_services(
+                        &store,
+                        &catalog,
+                        &clock,
+                        &pager,
+                        |_| true,
+                        || async { true },
+                    )
+                    .await
+                } else if instance.leads(&store, &clock, READINESS_LEASE).await {
+                    if last_runs.is_none() {
+                        last_runs = store
+                            .last_readiness_runs()
+                            .await
+                            .inspect_err(|error| {
+                                tracing::warn!(%error, "cannot read when services were last reviewed");
+                            })
+                            .ok();
+                    }
+                    let known = last_runs.as_ref();
+                    let every = jiff::SignedDuration::try_from(catalog.readiness.every)
+                        .unwrap_or(jiff::SignedDuration::MAX);
                     let now = clock.now();
-                    match review_and_record(&store, &catalog, service, now).await {
-                        Ok(raised) if raised > 0 => pager.notify_one(),
-                        Ok(_) => {}
-                        Err(error) => {
-                            tracing::warn!(service = %service.id, error = %format!("{error:#}"), "readiness review failed")
-                        }
+                    let due = |service: &Service| {
+                        known.is_some_and(|runs| {
+                            runs.get(service.id.as_str())
+                                .is_none_or(|at| now.duration_since(*at) >= every)
+                        })
+                    };
+                    // Renewed before each service: a long pass keeps the
+                    // lease, and one that loses it stops.
+                    let still_leads = || instance.leads(&store, &clock, READINESS_LEASE);
+                    review_services(&store, &catalog, &clock, &pager, due, still_leads).await
+                } else {
+                    last_runs = None;
+                    Vec::new()
+                };
+                if let Some(runs) = last_runs.as_mut() {
+                    runs.extend(reviewed.iter().cloned());
+                }
+                if !reviewed.is_empty() {
+                    let cutoff = clock
+                        .now()
+                        .saturating_sub(HISTORY)
+                        .unwrap_or_else(|_| clock.now());
+                    if let Err(error) = store.prune_readiness_runs(cutoff).await {
+                        tracing::warn!(%error, "could not prune old readiness runs");
                     }
                 }
-                let cutoff = clock
-                    .now()
-                    .saturating_sub(HISTORY)
-                    .unwrap_or_else(|_| clock.now());
-                if let Err(error) = store.prune_readiness_runs(cutoff).await {
-                    tracing::warn!(%error, "could not prune old readiness runs");
-                }
-                tokio::select! {
-                    () = tokio::time::sleep(every) => {}
-                    () = requested.notified() => {}
-                }
+                asked = tokio::select! {
+                    () = tokio::time::sleep(LOOK_EVERY) => false,
+                    () = requested.notified() => true,
+                };
             }
         };
         tokio::select! {
@@ -85,6 +120,40 @@ pub fn spawn(
             () = shutdown => {}
         }
     })
+}
+
+/// Reviews the services of `catalog` that are `due`, while `go_on` says so
+/// before each; returns the services reviewed and when.
+async fn review_services<Go>(
+    store: &Store,
+    catalog: &Catalog,
+    clock: &SharedClock,
+    pager: &Notify,
+    due: impl Fn(&Service) -> bool,
+    go_on: impl Fn() -> Go,
+) -> Vec<(String, Timestamp)>
+where
+    Go: Future<Output = bool>,
+{
+    let mut reviewed = Vec::new();
+    for service in catalog.services.iter().filter(|service| due(service)) {
+        if !go_on().await {
+            break;
+        }
+        let now = clock.now();
+        match review_and_record(store, catalog, service, now).await {
+            Ok(raised) => {
+                if raised > 0 {
+                    pager.notify_one();
+                }
+                reviewed.push((service.id.to_string(), now));
+            }
+            Err(error) => {
+                tracing::warn!(service = %service.id, error = %format!("{error:#}"), "readiness review failed")
+            }
+        }
+    }
+    reviewed
 }
 
 /// Reviews one service, stores the run, and raises or clears readiness

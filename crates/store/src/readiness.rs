@@ -7,6 +7,8 @@
 //! scores and the report as JSON it never reads. What an item is and how
 //! a report is folded are `shipshape-readiness`'s.
 
+use std::collections::BTreeMap;
+
 use jiff::Timestamp;
 use jiff::civil::Date;
 use sqlx::any::AnyRow;
@@ -329,6 +331,22 @@ impl Store {
                     })
                 })
                 .transpose()
+        })
+        .await
+    }
+
+    /// When each reviewed service was last reviewed: what a newly elected
+    /// reviewer reads to carry on the schedule instead of starting over.
+    pub async fn last_readiness_runs(&self) -> Result<BTreeMap<String, Timestamp>> {
+        self.run("last_readiness_runs", async {
+            let rows = sqlx::query(
+                "SELECT service, MAX(ran_at_ms) AS ran_at_ms FROM readiness_runs GROUP BY service",
+            )
+            .fetch_all(self.pool())
+            .await?;
+            rows.iter()
+                .map(|row| Ok((col(row, "service")?, col_time(row, "ran_at_ms")?)))
+                .collect()
         })
         .await
     }

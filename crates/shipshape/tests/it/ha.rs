@@ -251,6 +251,20 @@ fn two_instances_page_once_and_a_killed_decider_loses_no_page() {
         }
     }
 
+    // 7. The readiness review ran once (`[readiness] every` is an hour),
+    // though both instances were up when it was first due and the
+    // survivor became the reviewer later: a new reviewer carries on the
+    // schedule from the stored runs.
+    let reviews = rt
+        .block_on(store.readiness_history("api", jiff::Timestamp::UNIX_EPOCH, 100))
+        .unwrap();
+    assert_eq!(
+        reviews.len(),
+        1,
+        "one readiness review of `api` in {:?}: {reviews:?}",
+        started.elapsed()
+    );
+
     rt.block_on(store.close());
     drop(servers);
     drop(db);

@@ -182,6 +182,14 @@ async fn runs_keep_the_latest_report_and_a_history(db: &TestDb) {
         .await
         .unwrap();
 
+    let last = store.last_readiness_runs().await.unwrap();
+    assert_eq!(
+        last.into_iter().collect::<Vec<_>>(),
+        [
+            ("api".to_owned(), t(T0 + 2 * DAY)),
+            ("web".to_owned(), t(T0 + 5 * DAY))
+        ]
+    );
     let latest = store.latest_readiness_run("api").await.unwrap().unwrap();
     assert_eq!(latest.summary.id, ids[2]);
     assert_eq!(latest.summary.service, "api");
