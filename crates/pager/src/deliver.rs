@@ -16,7 +16,7 @@ use shipshape_notify::{
     Destination, GatewayTemplate, MAX_ATTEMPTS, Message, MessageKind, Outcome, Sender, Severity,
     retry_delay,
 };
-use shipshape_store::{DeliveryOutcome, OutboxMessage, Store};
+use shipshape_store::{Claimer, DeliveryOutcome, OutboxMessage, Store};
 use tokio::task::JoinSet;
 
 use crate::{Result, entry};
@@ -38,13 +38,27 @@ pub(crate) struct Courier {
     pub subscription_key: Arc<Vec<u8>>,
     pub base_url: Option<String>,
     pub clock: SharedClock,
+    /// This instance's id and the member TTL, when several instances share
+    /// the outbox ([`Pager::with_instance`](crate::Pager::with_instance)).
+    pub claimer: Option<(String, Duration)>,
 }
 
 impl Courier {
     /// Claims due messages and delivers them all; returns how many were
     /// attempted.
     pub async fn deliver_due(&self, catalog: &Arc<Catalog>, now: Timestamp) -> Result<usize> {
-        let claimed = self.store.claim_outbox(now, LEASE, BATCH).await?;
+        let claimed = match &self.claimer {
+            Some((instance, member_ttl)) => {
+                let claimer = Claimer {
+                    instance,
+                    member_ttl: *member_ttl,
+                };
+                self.store
+                    .claim_outbox_as(claimer, now, LEASE, BATCH)
+                    .await?
+            }
+            None => self.store.claim_outbox(now, LEASE, BATCH).await?,
+        };
         if claimed.is_empty() {
             return Ok(0);
         }

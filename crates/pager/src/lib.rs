@@ -119,6 +119,7 @@ impl Pager {
                 subscription_key: Arc::new(subscription_key),
                 base_url,
                 clock: clock.clone(),
+                claimer: None,
             },
             store,
             clock,
@@ -128,11 +129,16 @@ impl Pager {
         })
     }
 
-    /// Decides only while this instance (`holder`, unique among the
-    /// instances sharing the store) holds [`DECIDE_LEASE`]; the others
-    /// stand by and take over when it lapses.
-    pub fn with_decide_lease(mut self, holder: impl Into<String>) -> Self {
-        self.lease_holder = Some(holder.into());
+    /// Runs as one of several instances sharing the store, `id` being this
+    /// one's (unique among them, with a heartbeat in `cluster_instances`):
+    /// decides only while it holds [`DECIDE_LEASE`], the others standing by
+    /// to take over when it lapses; and takes over the outbox messages an
+    /// instance claimed but did not send once that instance's heartbeat is
+    /// older than `member_ttl`, instead of after the claim's lease.
+    pub fn with_instance(mut self, id: impl Into<String>, member_ttl: Duration) -> Self {
+        let id = id.into();
+        self.courier.claimer = Some((id.clone(), member_ttl));
+        self.lease_holder = Some(id);
         self
     }
 

@@ -91,6 +91,7 @@ impl Monitoring {
                 signals: Vec::new(),
                 pager,
                 unregistered: false,
+                taken_up: HashMap::new(),
             }
             .run(events, catalog),
         );
@@ -413,6 +414,10 @@ struct Writer {
     /// Set while the catalog's monitors could not be registered in the
     /// store (it did not answer): retried at every flush.
     unregistered: bool,
+    /// The stored state of each monitor taken up from another instance,
+    /// until its first state change here: the probe starts it "unknown",
+    /// but its history goes on from the stored state.
+    taken_up: HashMap<MonitorKey, MonitorState>,
 }
 
 impl Writer {
@@ -547,12 +552,16 @@ impl Writer {
             // Results come before the state change they cause: the health
             // must be the stored one, or a first result would clear (or
             // fire) the signal before the new owner's state change says so.
-            let health = match self.ids.get(key).and_then(|id| last.get(id)) {
-                Some(MonitorState::Up) => Health::Up,
-                Some(MonitorState::Down) => Health::Down,
-                Some(MonitorState::Degraded) => Health::Degraded,
+            let Some(&stored_state) = self.ids.get(key).and_then(|id| last.get(id)) else {
+                continue;
+            };
+            let health = match stored_state {
+                MonitorState::Up => Health::Up,
+                MonitorState::Down => Health::Down,
+                MonitorState::Degraded => Health::Degraded,
                 _ => continue,
             };
+            self.taken_up.insert(key.clone(), stored_state);
             let alert_key = alert_key(key);
             let emitted = stored
                 .get(&alert_key.signal_key())
@@ -574,14 +583,25 @@ impl Writer {
             health(change.to),
             change.reason.as_deref(),
         );
+        // A monitor taken up from another instance starts "unknown" here;
+        // its history goes on from its stored state, and a first state
+        // that repeats it is no change at all.
+        let mut from = state(change.from);
+        if let Some(stored) = self.taken_up.remove(&change.key)
+            && from == MonitorState::Unknown
+        {
+            from = stored;
+        }
         // Without a store id (registration failed; retried every flush) the
         // state change cannot be stored, but its alert signal still is: a
         // page must not depend on the monitor's history row.
-        if let Some(&monitor) = self.ids.get(&change.key) {
+        if let Some(&monitor) = self.ids.get(&change.key)
+            && from != state(change.to)
+        {
             self.changes.push(MonitorEvent {
                 monitor,
                 at: change.at,
-                from: state(change.from),
+                from,
                 to: state(change.to),
                 reason: change.reason,
                 locations: change.locations,

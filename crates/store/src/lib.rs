@@ -56,7 +56,7 @@ mod tokens;
 mod url;
 
 pub use alerting::{
-    AlertRecord, AlertState, DeliveryOutcome, EscalationRecord, EscalationState, Incident,
+    AlertRecord, AlertState, Claimer, DeliveryOutcome, EscalationRecord, EscalationState, Incident,
     IncidentAlert, IncidentFilter, IncidentStatus, NewEscalation, NewIncident, NewIncidentAlert,
     NewOutboxMessage, NewTimelineEntry, OutboxMessage, OutboxState, TimelineEntry,
 };

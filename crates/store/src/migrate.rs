@@ -67,6 +67,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     migration!(10, "readiness", "0010_readiness"),
     migration!(11, "cluster", "0011_cluster"),
     migration!(12, "heartbeat_pings", "0012_heartbeat_pings"),
+    migration!(13, "outbox_claimer", "0013_outbox_claimer"),
 ];
 
 /// The key of the PostgreSQL advisory lock held while migrating

@@ -107,6 +107,40 @@ impl ErrorCode {
     }
 }
 
+/// A field of a form or JSON body that a validation error can name.
+pub(crate) trait FormField: Copy {
+    /// The field's name in the JSON API.
+    fn api_name(self) -> &'static str;
+    /// The field's label on the form.
+    fn label(self) -> &'static str;
+}
+
+/// What is wrong with what was sent, and in which field: a 400 naming the
+/// field for the API, a message next to the field on a form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Invalid<F> {
+    pub(crate) field: F,
+    pub(crate) message: String,
+}
+
+/// An [`Invalid`] of `field`.
+pub(crate) fn invalid<F>(field: F, message: impl Into<String>) -> Invalid<F> {
+    Invalid {
+        field,
+        message: message.into(),
+    }
+}
+
+impl<F: FormField> From<Invalid<F>> for ApiError {
+    fn from(invalid: Invalid<F>) -> Self {
+        ApiError::bad_request(format!(
+            "`{}`: {}",
+            invalid.field.api_name(),
+            invalid.message
+        ))
+    }
+}
+
 /// An error answer: code, user-facing message, optional documentation link.
 #[derive(Debug)]
 pub struct ApiError {

@@ -210,3 +210,65 @@ async fn a_retry_of_a_page_for_a_resolved_incident_is_not_sent() {
         "only the first (failed) attempt reached the receiver"
     );
 }
+
+/// An instance that claimed a page and died before sending it: another
+/// instance takes the claim over once the dead one's heartbeat is older
+/// than the member TTL (not after the claim's two-minute lease), and the
+/// page goes out once.
+#[tokio::test]
+async fn a_page_claimed_by_an_instance_that_died_is_sent_by_another() {
+    let (url, receiver) = start(Vec::new()).await;
+    let mut sim = Sim::new(CATALOG, &url).await;
+    let ttl = std::time::Duration::from_secs(10);
+    let clock: shipshape_clock::SharedClock = Arc::new(sim.clock.clone());
+    let survivor =
+        shipshape_pager::Pager::new(sim.store.clone(), clock, sim.catalog_tx.subscribe(), None)
+            .await
+            .unwrap()
+            .with_instance("instance-b", ttl);
+    let beat = |id: &str, now| shipshape_store::InstanceBeat {
+        id: id.to_owned(),
+        location: "default".to_owned(),
+        version: "test".to_owned(),
+        now,
+    };
+    for id in ["instance-a", "instance-b"] {
+        sim.store
+            .heartbeat_instance(&beat(id, sim.now()))
+            .await
+            .unwrap();
+    }
+    sim.check("jobs", "worker", false).await;
+    // Instance A claims the page, then dies before sending it.
+    let claimer = shipshape_store::Claimer {
+        instance: "instance-a",
+        member_ttl: ttl,
+    };
+    let claimed = sim
+        .store
+        .claim_outbox_as(claimer, sim.now(), std::time::Duration::from_secs(120), 64)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1, "{claimed:#?}");
+    assert_eq!(
+        survivor.deliver().await.unwrap(),
+        0,
+        "A is alive: its claim holds"
+    );
+
+    sim.wait(11).await;
+    sim.store
+        .heartbeat_instance(&beat("instance-b", sim.now()))
+        .await
+        .unwrap();
+    assert_eq!(
+        survivor.deliver().await.unwrap(),
+        1,
+        "A is gone: B takes it"
+    );
+    let page = sim.outbox().await[0].clone();
+    assert_eq!(page.key, claimed[0].key);
+    assert_eq!((page.state, page.attempts), (OutboxState::Delivered, 2));
+    let seen = receiver.seen.lock().unwrap().len();
+    assert_eq!(seen, 1, "sent once, by B");
+}

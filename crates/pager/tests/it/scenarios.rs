@@ -6,6 +6,7 @@
 use shipshape_store::{IncidentFilter, IncidentStatus};
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use shipshape_clock::SharedClock;
 use shipshape_pager::Pager;
@@ -351,11 +352,11 @@ async fn one_decider_among_instances_sharing_a_store() {
     )
     .await
     .unwrap()
-    .with_decide_lease("instance-a");
+    .with_instance("instance-a", Duration::from_secs(10));
     let second = Pager::new(sim.store.clone(), shared, sim.catalog_tx.subscribe(), None)
         .await
         .unwrap()
-        .with_decide_lease("instance-b");
+        .with_instance("instance-b", Duration::from_secs(10));
     assert!(first.may_decide().await, "the first asker takes the lease");
     assert!(!second.may_decide().await, "the second stands by");
     assert!(first.may_decide().await, "the holder renews");

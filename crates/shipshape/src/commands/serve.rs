@@ -112,7 +112,7 @@ pub async fn serve(
     tracing::info!(instance = %instance.id, "this instance");
     let heartbeat =
         instance.spawn_heartbeat(store.clone(), clock.clone(), stopped(stop_rx.clone()));
-    let pager = pager.with_decide_lease(instance.id.clone());
+    let pager = pager.with_instance(instance.id.clone(), crate::cluster::MEMBER_TTL);
     let pager_waker = pager.waker();
     let members = instance.spawn_membership(store.clone(), clock.clone());
     let monitoring = Monitoring::start(

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use shipshape_store::{MonitorId, Store, StoreOptions};
+use shipshape_store::{MonitorId, MonitorState, Store, StoreOptions};
 
 use crate::paging::{Upstream, deliveries_received};
 use crate::util::{Running, Sink, artifacts_dir, eventually, http, wait_ready};
@@ -406,6 +406,23 @@ fn three_instances_under_chaos_page_every_outage_once() {
             }
             gap = gap.max(d);
         }
+        // A monitor that moved carried its state with it: after start-up
+        // its history never starts over from "unknown".
+        let events = rt
+            .block_on(store.monitor_events_for(*id, 1_000, None))
+            .unwrap();
+        let restarts: Vec<_> = events
+            .iter()
+            .filter(|r| {
+                r.event.from == MonitorState::Unknown
+                    && kill_times.first().is_some_and(|first| r.event.at > *first)
+            })
+            .map(|r| (r.event.at, r.event.to))
+            .collect();
+        assert!(
+            restarts.is_empty(),
+            "{service}: history restarted from unknown after a hand-over: {restarts:?}"
+        );
         eprintln!("{service}: {} results, worst gap {gap:.1?}", results.len());
         worst = worst.max(gap);
     }

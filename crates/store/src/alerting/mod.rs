@@ -28,6 +28,8 @@ use sqlx::any::AnyRow;
 use crate::store::col;
 use crate::{Result, StoreError};
 
+pub use outbox::Claimer;
+
 /// The condition of one alert source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AlertState {

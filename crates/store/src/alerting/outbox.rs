@@ -29,21 +29,35 @@ macro_rules! outbox_columns {
     };
 }
 
-/// Claims due messages (`$1` now, `$2` lease end, `$3` limit). PostgreSQL
-/// skips rows a concurrent claimer has locked; SQLite runs it under the
-/// write lock.
+/// Claims due messages (`$1` now, `$2` lease end, `$3` limit) for `$4`
+/// (an instance id, or NULL), taking over too the messages claimed by
+/// another instance that stopped or whose heartbeat is older than `$5`.
+/// PostgreSQL skips rows a concurrent claimer has locked; SQLite runs it
+/// under the write lock.
 macro_rules! claim_outbox {
     ($lock:literal) => {
         concat!(
-            "UPDATE outbox SET next_attempt_at_ms = $2, attempts = attempts + 1 \
+            "UPDATE outbox SET next_attempt_at_ms = $2, attempts = attempts + 1, claimed_by = $4 \
              WHERE id IN (SELECT id FROM outbox \
-             WHERE state = 'pending' AND next_attempt_at_ms <= $1 \
+             WHERE state = 'pending' AND (next_attempt_at_ms <= $1 \
+             OR (claimed_by <> $4 AND claimed_by IN (SELECT id FROM cluster_instances \
+             WHERE stopped_at_ms IS NOT NULL OR heartbeat_at_ms < $5))) \
              ORDER BY next_attempt_at_ms, id LIMIT $3",
             $lock,
             ") RETURNING ",
             outbox_columns!()
         )
     };
+}
+
+/// The instance that claims outbox messages, for [`Store::claim_outbox_as`].
+#[derive(Debug, Clone, Copy)]
+pub struct Claimer<'a> {
+    /// This instance's id (`cluster_instances.id`).
+    pub instance: &'a str,
+    /// How long an instance's heartbeat may be silent before it counts as
+    /// gone and its claims are taken over.
+    pub member_ttl: Duration,
 }
 
 /// Length of a secret made by [`Store::server_key`].
@@ -81,9 +95,43 @@ impl Store {
         lease: Duration,
         limit: u32,
     ) -> Result<Vec<OutboxMessage>> {
-        let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
+        self.claim(None, now, lease, limit).await
+    }
+
+    /// [`Store::claim_outbox`] for one of several instances: the claims are
+    /// marked as `claimer`'s, and messages another instance claimed are
+    /// taken over as soon as that instance stopped or its heartbeat is
+    /// older than `claimer.member_ttl`, not only when their lease ends.
+    /// Claims of an instance with no heartbeat on record wait for the lease.
+    pub async fn claim_outbox_as(
+        &self,
+        claimer: Claimer<'_>,
+        now: Timestamp,
+        lease: Duration,
+        limit: u32,
+    ) -> Result<Vec<OutboxMessage>> {
+        self.claim(Some(claimer), now, lease, limit).await
+    }
+
+    async fn claim(
+        &self,
+        claimer: Option<Claimer<'_>>,
+        now: Timestamp,
+        lease: Duration,
+        limit: u32,
+    ) -> Result<Vec<OutboxMessage>> {
+        let millis = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
         let now_ms = now.as_millisecond();
-        let until = now_ms.saturating_add(lease_ms);
+        let until = now_ms.saturating_add(millis(lease));
+        // Without a claimer nothing is taken over early: `claimed_by <> NULL`
+        // is never true.
+        let (instance, silent_since) = match claimer {
+            Some(c) => (
+                Some(c.instance),
+                now_ms.saturating_sub(millis(c.member_ttl)),
+            ),
+            None => (None, i64::MIN),
+        };
         self.run("claim_outbox", async {
             let sql = match self.backend() {
                 Backend::Postgres => claim_outbox!(" FOR UPDATE SKIP LOCKED"),
@@ -94,6 +142,8 @@ impl Store {
                 .bind(now_ms)
                 .bind(until)
                 .bind(i64::from(limit))
+                .bind(instance)
+                .bind(silent_since)
                 .fetch_all(&mut *tx)
                 .await?;
             tx.commit().await?;
@@ -137,7 +187,7 @@ impl Store {
                     next_attempt_at,
                     error,
                 } => sqlx::query(
-                    "UPDATE outbox SET next_attempt_at_ms = $2, last_error = $3 \
+                    "UPDATE outbox SET next_attempt_at_ms = $2, last_error = $3, claimed_by = NULL \
                      WHERE id = $1 AND state = 'pending' RETURNING incident_id",
                 )
                 .bind(id)

@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use shipshape_store::testing::TestDb;
 use shipshape_store::{
-    AlertRecord, AlertState, DeliveryOutcome, EscalationRecord, EscalationState, IncidentFilter,
-    IncidentStatus, NewEscalation, NewIncident, NewIncidentAlert, NewOutboxMessage,
-    NewTimelineEntry, OutboxState, Store, StoreError,
+    AlertRecord, AlertState, Claimer, DeliveryOutcome, EscalationRecord, EscalationState,
+    IncidentFilter, IncidentStatus, InstanceBeat, NewEscalation, NewIncident, NewIncidentAlert,
+    NewOutboxMessage, NewTimelineEntry, OutboxState, Store, StoreError,
 };
 
 use crate::t;
@@ -27,6 +27,7 @@ both_backends!(
     concurrent_advances_run_a_step_once,
     enqueue_is_idempotent_and_claims_lease,
     concurrent_claimers_never_share_a_message,
+    a_gone_instances_claims_are_taken_over,
     delivery_outcomes,
     server_keys_are_stable,
     prune_drops_old_finished_records,
@@ -1001,6 +1002,130 @@ async fn enqueue_is_idempotent_and_claims_lease(db: &TestDb) {
     let keys: Vec<&str> = claimed.iter().map(|m| m.key.as_str()).collect();
     assert_eq!(keys, ["m1", "m2"]);
     assert!(claimed.iter().all(|m| m.attempts == 2));
+}
+
+/// Instance `a` claims a message and goes quiet: `b` takes the claim over
+/// once `a`'s heartbeat is older than the member TTL (or `a` stopped), not
+/// after the claim's two-minute lease. A claim by an instance with no
+/// heartbeat on record, and a message waiting for its retry, are not taken.
+async fn a_gone_instances_claims_are_taken_over(db: &TestDb) {
+    let store = db.open().await;
+    let ttl = Duration::from_secs(10);
+    let lease = Duration::from_secs(120);
+    let as_ = |instance| Claimer {
+        instance,
+        member_ttl: ttl,
+    };
+    let beat = |id: &str, at| InstanceBeat {
+        id: id.to_owned(),
+        location: "default".to_owned(),
+        version: "1".to_owned(),
+        now: t(at),
+    };
+    let keys = |claimed: Vec<shipshape_store::OutboxMessage>| {
+        claimed.into_iter().map(|m| m.key).collect::<Vec<_>>()
+    };
+    for id in ["a", "b"] {
+        store.heartbeat_instance(&beat(id, 1_000)).await.unwrap();
+    }
+    let messages = [
+        message("m1", None, "test", "person:alice#0", 1_000),
+        message("m2", None, "test", "person:bob#0", 1_000),
+    ];
+    store.enqueue(&messages, &[]).await.unwrap();
+    let claimed = store
+        .claim_outbox_as(as_("a"), t(1_000), lease, 1)
+        .await
+        .unwrap();
+    assert_eq!(keys(claimed), ["m1"]);
+    // `a` is alive: its claim holds; `b` gets only the unclaimed message.
+    store.heartbeat_instance(&beat("a", 9_000)).await.unwrap();
+    store.heartbeat_instance(&beat("b", 12_000)).await.unwrap();
+    let claimed = store
+        .claim_outbox_as(as_("b"), t(12_000), lease, 10)
+        .await
+        .unwrap();
+    assert_eq!(keys(claimed), ["m2"]);
+    // `a`'s heartbeat is exactly `ttl` old: still alive.
+    assert!(
+        store
+            .claim_outbox_as(as_("b"), t(19_000), lease, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A claimer never takes its own claim early.
+    assert!(
+        store
+            .claim_outbox_as(as_("a"), t(19_001), lease, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // `a` has been silent longer than `ttl`: `b` takes its claim.
+    let claimed = store
+        .claim_outbox_as(as_("b"), t(19_001), lease, 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(
+        (claimed[0].key.as_str(), claimed[0].attempts),
+        ("m1", 2),
+        "taken over as one more attempt"
+    );
+
+    // `b` records a retry and stops: the retry waits for its time.
+    store
+        .record_delivery(
+            claimed[0].id,
+            &DeliveryOutcome::Retry {
+                at: t(20_000),
+                next_attempt_at: t(80_000),
+                error: "503".to_owned(),
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    store.stop_instance("b", t(21_000)).await.unwrap();
+    store.heartbeat_instance(&beat("c", 21_000)).await.unwrap();
+    // `m2` was claimed by `b`, which stopped: `c` takes it at once; `m1`
+    // waits for its retry, nobody's claim.
+    assert_eq!(
+        keys(
+            store
+                .claim_outbox_as(as_("c"), t(22_000), lease, 10)
+                .await
+                .unwrap()
+        ),
+        ["m2"]
+    );
+
+    // A claim by an instance with no heartbeat on record waits out its
+    // lease; so does a claim made without a claimer.
+    store
+        .enqueue(&[message("m3", None, "test", "x", 30_000)], &[])
+        .await
+        .unwrap();
+    store
+        .claim_outbox_as(as_("ghost"), t(30_000), lease, 10)
+        .await
+        .unwrap();
+    store
+        .enqueue(&[message("m4", None, "test", "x", 30_000)], &[])
+        .await
+        .unwrap();
+    store.claim_outbox(t(30_000), lease, 10).await.unwrap();
+    assert_eq!(
+        keys(
+            store
+                .claim_outbox_as(as_("c"), t(100_000), lease, 10)
+                .await
+                .unwrap()
+        ),
+        ["m1"],
+        "`m1`'s retry is due; `m3` and `m4` wait for their leases"
+    );
 }
 
 async fn concurrent_claimers_never_share_a_message(db: &TestDb) {

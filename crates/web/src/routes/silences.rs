@@ -33,7 +33,7 @@ use crate::access::{Access, Routes};
 use crate::audit;
 use crate::auth::{Actor, RequireRole, min};
 use crate::client::ClientInfo;
-use crate::error::{ApiError, Rendered};
+use crate::error::{ApiError, FormField, Rendered, invalid};
 use crate::extract::{self, Form, Path, Query};
 use crate::pages::{Nav, csrf_field, notice, page, when};
 use crate::state::AppState;
@@ -152,7 +152,7 @@ enum Field {
     Comment,
 }
 
-impl Field {
+impl FormField for Field {
     fn api_name(self) -> &'static str {
         match self {
             Field::Matchers => "matchers",
@@ -178,25 +178,8 @@ impl Field {
     }
 }
 
-/// What is wrong with a new silence, and where.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Invalid {
-    field: Field,
-    message: String,
-}
-
-fn invalid(field: Field, message: impl Into<String>) -> Invalid {
-    Invalid {
-        field,
-        message: message.into(),
-    }
-}
-
-impl From<Invalid> for ApiError {
-    fn from(invalid: Invalid) -> Self {
-        ApiError::bad_request(format!("{}: {}", invalid.field.api_name(), invalid.message))
-    }
-}
+/// What is wrong with what was sent, and in which field.
+type Invalid = crate::error::Invalid<Field>;
 
 /// A new silence as sent, its times already read.
 #[derive(Debug, Default)]

@@ -114,63 +114,63 @@ async fn the_api_creates_lists_and_expires_silences() {
     for (body, prefix) in [
         (
             json!({"matchers": r#"{service="api" team="x"}"#, "duration": "1h", "comment": "c"}),
-            "matchers: column 16: expected ',' or '}'",
+            "`matchers`: column 16: expected ',' or '}'",
         ),
         (
             json!({"matchers": "", "duration": "1h", "comment": "c"}),
-            "matchers: column 1:",
+            "`matchers`: column 1:",
         ),
         (
             json!({"matchers": r#"{env=~".*"}"#, "duration": "1h", "comment": "c"}),
-            "matchers: at least one matcher must not match the empty string",
+            "`matchers`: at least one matcher must not match the empty string",
         ),
         (
             json!({"matchers": "a=b", "recurrence": "Sun 02:00-04:00 Mars/Olympus", "comment": "c"}),
-            "recurrence: unknown time zone",
+            "`recurrence`: unknown time zone",
         ),
         (
             json!({"matchers": "a=b", "recurrence": "daily 02:00-04:00 UTC", "duration": "1h", "comment": "c"}),
-            "recurrence: give either a recurrence or a one-off window",
+            "`recurrence`: give either a recurrence or a one-off window",
         ),
         (
             json!({"matchers": "a=b", "starts_at": "2026-12-01T12:00:00Z", "ends_at": "2026-12-01T11:00:00Z", "comment": "c"}),
-            "ends_at: the silence must end after it starts",
+            "`ends_at`: the silence must end after it starts",
         ),
         (
             json!({"matchers": "a=b", "starts_at": "2026-11-30T07:00:00Z", "ends_at": "2026-11-30T08:00:00Z", "comment": "c"}),
-            "ends_at: 2026-11-30 08:00 UTC is in the past",
+            "`ends_at`: 2026-11-30 08:00 UTC is in the past",
         ),
         (
             json!({"matchers": "a=b", "comment": "c"}),
-            "ends_at: required",
+            "`ends_at`: required",
         ),
         (
             json!({"matchers": "a=b", "ends_at": "tomorrow", "comment": "c"}),
-            "ends_at: \"tomorrow\" is not an RFC 3339 time",
+            "`ends_at`: \"tomorrow\" is not an RFC 3339 time",
         ),
         (
             json!({"matchers": "a=b", "starts_at": "2026-12-01 10:00", "duration": "1h", "comment": "c"}),
-            "starts_at: ",
+            "`starts_at`: ",
         ),
         (
             json!({"matchers": "a=b", "duration": "soon", "comment": "c"}),
-            "duration: \"soon\" is not a duration",
+            "`duration`: \"soon\" is not a duration",
         ),
         (
             json!({"matchers": "a=b", "duration": "-1h", "comment": "c"}),
-            "duration: must be longer than zero",
+            "`duration`: must be longer than zero",
         ),
         (
             json!({"matchers": "a=b", "duration": "1h", "ends_at": "2026-12-01T12:00:00Z", "comment": "c"}),
-            "duration: give either an end or a duration",
+            "`duration`: give either an end or a duration",
         ),
         (
             json!({"matchers": "a=b", "duration": "1h", "comment": "   "}),
-            "comment: required",
+            "`comment`: required",
         ),
         (
             json!({"matchers": "a=b", "duration": "1h"}),
-            "comment: required",
+            "`comment`: required",
         ),
     ] {
         let (status, error) = create(&server, &responder, body.clone()).await;

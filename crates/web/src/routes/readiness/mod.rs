@@ -32,7 +32,7 @@ use crate::access::{Access, Routes};
 use crate::audit;
 use crate::auth::{Actor, ActorKind};
 use crate::client::ClientInfo;
-use crate::error::ApiError;
+use crate::error::{ApiError, FormField, invalid};
 use crate::state::AppState;
 
 /// How far back the history reaches.
@@ -215,7 +215,7 @@ enum Field {
     Note,
 }
 
-impl Field {
+impl FormField for Field {
     fn api_name(self) -> &'static str {
         match self {
             Field::Item => "item",
@@ -239,29 +239,8 @@ impl Field {
     }
 }
 
-/// What is wrong with a new attestation, and where.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Invalid {
-    field: Field,
-    message: String,
-}
-
-fn invalid(field: Field, message: impl Into<String>) -> Invalid {
-    Invalid {
-        field,
-        message: message.into(),
-    }
-}
-
-impl From<Invalid> for ApiError {
-    fn from(invalid: Invalid) -> Self {
-        ApiError::bad_request(format!(
-            "`{}`: {}",
-            invalid.field.api_name(),
-            invalid.message
-        ))
-    }
-}
+/// What is wrong with what was sent, and in which field.
+type Invalid = crate::error::Invalid<Field>;
 
 /// A new attestation as sent: every field as text, empty when not given.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]

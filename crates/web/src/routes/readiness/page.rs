@@ -19,7 +19,7 @@ use super::{
 };
 use crate::auth::{Actor, RequireRole, min};
 use crate::client::ClientInfo;
-use crate::error::{ApiError, ErrorCode, Rendered};
+use crate::error::{ApiError, ErrorCode, FormField, Rendered};
 use crate::extract::{Form, Path, Query};
 use crate::pages::charts::{ScoreSeries, score_history, score_label};
 use crate::pages::{Nav, csrf_field, empty_state, notice, page, when};

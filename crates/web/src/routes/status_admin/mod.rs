@@ -46,7 +46,7 @@ use crate::access::{Access, Routes};
 use crate::audit;
 use crate::auth::Actor;
 use crate::client::ClientInfo;
-use crate::error::ApiError;
+use crate::error::{ApiError, FormField, invalid};
 use crate::state::AppState;
 
 /// Longest title, in characters.
@@ -271,8 +271,8 @@ pub(super) enum Field {
     Note,
 }
 
-impl Field {
-    pub(super) fn api_name(self) -> &'static str {
+impl FormField for Field {
+    fn api_name(self) -> &'static str {
         match self {
             Field::Name => "name",
             Field::Status => "status",
@@ -287,7 +287,7 @@ impl Field {
         }
     }
 
-    pub(super) fn label(self) -> &'static str {
+    fn label(self) -> &'static str {
         match self {
             Field::Name => "Title",
             Field::Status => "Status",
@@ -303,29 +303,8 @@ impl Field {
     }
 }
 
-/// What is wrong with what was sent, and where.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Invalid {
-    pub(super) field: Field,
-    pub(super) message: String,
-}
-
-pub(super) fn invalid(field: Field, message: impl Into<String>) -> Invalid {
-    Invalid {
-        field,
-        message: message.into(),
-    }
-}
-
-impl From<Invalid> for ApiError {
-    fn from(invalid: Invalid) -> Self {
-        ApiError::bad_request(format!(
-            "`{}`: {}",
-            invalid.field.api_name(),
-            invalid.message
-        ))
-    }
-}
+/// What is wrong with what was sent, and in which field.
+pub(super) type Invalid = crate::error::Invalid<Field>;
 
 /// Trimmed text of 1 to `max` characters.
 fn bounded(field: Field, text: &str, max: usize) -> Result<String, Invalid> {
