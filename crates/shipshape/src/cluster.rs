@@ -118,30 +118,27 @@ impl Instance {
 
 impl Instance {
     /// The live instances of this instance's location (this one always
-    /// among them), sorted, polled every [`HEARTBEAT_EVERY`]. A store that
-    /// does not answer leaves the last answer in place.
-    pub fn spawn_membership(&self, store: Store, clock: SharedClock) -> Membership {
-        let (tx, rx) = watch::channel(Arc::new(vec![self.id.clone()]));
+    /// among them), sorted: read once now, so an instance joining running
+    /// ones starts with its share rather than every monitor, then polled
+    /// every [`HEARTBEAT_EVERY`]. A store that does not answer leaves the
+    /// last answer in place (at first: this instance alone).
+    pub async fn membership(&self, store: Store, clock: SharedClock) -> Membership {
+        // Bounded: a store that does not answer at start must not hold
+        // the start up.
+        let first = tokio::time::timeout(HEARTBEAT_EVERY, self.live_members(&store, &clock))
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| vec![self.id.clone()]);
+        tracing::info!(members = first.len(), "instances of this location");
+        let (tx, rx) = watch::channel(Arc::new(first));
         let me = self.clone();
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(HEARTBEAT_EVERY).await;
-                let live = match store.live_instances(clock.now(), MEMBER_TTL).await {
-                    Ok(live) => live,
-                    Err(error) => {
-                        tracing::debug!(%error, "cannot read the live instances");
-                        continue;
-                    }
+                let Some(ids) = me.live_members(&store, &clock).await else {
+                    continue;
                 };
-                let mut ids: Vec<String> = live
-                    .into_iter()
-                    .filter(|i| i.location == me.location)
-                    .map(|i| i.id)
-                    .collect();
-                if !ids.contains(&me.id) {
-                    ids.push(me.id.clone());
-                }
-                ids.sort();
                 if **tx.borrow() != ids {
                     tracing::info!(members = ids.len(), "instances of this location changed");
                     if tx.send(Arc::new(ids)).is_err() {
@@ -154,6 +151,28 @@ impl Instance {
             instance: self.clone(),
             members: rx,
         }
+    }
+
+    /// The live instances of this location with this one, sorted; `None`
+    /// when the store does not answer.
+    async fn live_members(&self, store: &Store, clock: &SharedClock) -> Option<Vec<String>> {
+        let live = match store.live_instances(clock.now(), MEMBER_TTL).await {
+            Ok(live) => live,
+            Err(error) => {
+                tracing::debug!(%error, "cannot read the live instances");
+                return None;
+            }
+        };
+        let mut ids: Vec<String> = live
+            .into_iter()
+            .filter(|i| i.location == self.location)
+            .map(|i| i.id)
+            .collect();
+        if !ids.contains(&self.id) {
+            ids.push(self.id.clone());
+        }
+        ids.sort();
+        Some(ids)
     }
 }
 

@@ -310,7 +310,13 @@ fn spawn_monitor_filter(
     mut members: watch::Receiver<Arc<Vec<String>>>,
 ) -> watch::Receiver<Arc<Catalog>> {
     let first = catalog.borrow_and_update().clone();
-    let (tx, rx) = watch::channel(first.clone());
+    // Filtered from the start: the first membership may already name
+    // other instances (one joining running ones), and it may never change.
+    let initial = {
+        let members = members.borrow_and_update().clone();
+        runnable(&first, &HashSet::new(), &me, &members)
+    };
+    let (tx, rx) = watch::channel(initial);
     tokio::spawn(async move {
         let mut current = first;
         let mut paused: HashSet<MonitorName> = HashSet::new();
@@ -379,6 +385,8 @@ fn runnable(
                 || cluster::owner(&format!("{}/{}", name.service, name.monitor), members)
                     == Some(me)
         });
+        // The clone has room for every monitor; keep only this share's.
+        service.monitors.shrink_to_fit();
     }
     Arc::new(catalog)
 }

@@ -152,7 +152,9 @@ struct Track {
     health_since: Timestamp,
     flap: FlapDetector,
     emitted: Option<(SignalState, Severity)>,
-    anomaly: Option<AnomalyTrack>,
+    /// Boxed: most monitors have no anomaly rule, and the detector's
+    /// buckets would make every track large.
+    anomaly: Option<Box<AnomalyTrack>>,
 }
 
 /// Turns monitor observations into [`AlertSignal`]s (see the module doc).
@@ -174,7 +176,9 @@ impl Evaluator {
     /// Takes up the catalog's monitors: new ones start unknown, changed
     /// ones keep their history, removed ones are forgotten.
     pub fn set_catalog(&mut self, catalog: &Catalog, now: Timestamp) {
-        let mut keep = HashMap::with_capacity(self.tracks.len());
+        // Sized for the new catalog, not the old one: an instance whose
+        // share of the monitors shrinks gives the room back.
+        let mut keep = HashMap::with_capacity(catalog.monitors().count());
         for service in &catalog.services {
             for monitor in &service.monitors {
                 let key = MonitorKey::new(&service.id, &monitor.id);
@@ -224,18 +228,20 @@ impl Evaluator {
                     _ => false,
                 };
                 if !same_rule {
-                    track.anomaly = rule.map(|(metric, sensitivity)| AnomalyTrack {
-                        metric,
-                        detector: AnomalyDetector::new(AnomalyPolicy {
-                            sensitivity,
-                            ..self.policy.anomaly
-                        }),
-                        bucket: i64::MIN,
-                        latencies: Vec::new(),
-                        checks: 0,
-                        failures: 0,
-                        emitted: SignalState::Ok,
-                        last: None,
+                    track.anomaly = rule.map(|(metric, sensitivity)| {
+                        Box::new(AnomalyTrack {
+                            metric,
+                            detector: AnomalyDetector::new(AnomalyPolicy {
+                                sensitivity,
+                                ..self.policy.anomaly
+                            }),
+                            bucket: i64::MIN,
+                            latencies: Vec::new(),
+                            checks: 0,
+                            failures: 0,
+                            emitted: SignalState::Ok,
+                            last: None,
+                        })
                     });
                 }
                 keep.insert(key, track);

@@ -114,7 +114,7 @@ pub async fn serve(
         instance.spawn_heartbeat(store.clone(), clock.clone(), stopped(stop_rx.clone()));
     let pager = pager.with_instance(instance.id.clone(), crate::cluster::MEMBER_TTL);
     let pager_waker = pager.waker();
-    let members = instance.spawn_membership(store.clone(), clock.clone());
+    let members = instance.membership(store.clone(), clock.clone()).await;
     let monitoring = Monitoring::start(
         catalog_rx,
         store.clone(),
