@@ -761,3 +761,50 @@ fn health(state: ProbeState) -> Health {
         ProbeState::Unknown => Health::Unknown,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use tokio::sync::watch;
+
+    use super::spawn_monitor_filter;
+    use crate::cluster;
+
+    /// An instance whose first look at the store already finds others
+    /// (it joins running ones) runs only its share from the start, though
+    /// its membership may never change after that.
+    #[tokio::test]
+    async fn a_joiner_runs_only_its_share_from_the_start() {
+        let mut toml = String::from("[[service]]\nid = \"api\"\n");
+        for m in 0..30 {
+            toml.push_str(&format!(
+                "[[service.monitor]]\nid = \"m{m}\"\nhttp = {{ url = \"http://127.0.0.1:9/{m}\" }}\n"
+            ));
+        }
+        let catalog = shipshape_catalog::parse_str(&toml, Path::new("/tmp/t.toml"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let db = shipshape_store::testing::temp_sqlite();
+        let store = db.open().await;
+        let members = vec!["host-a".to_owned(), "host-b".to_owned()];
+        let (_catalog_tx, catalog_rx) = watch::channel(Arc::new(catalog));
+        let (_members_tx, members_rx) = watch::channel(Arc::new(members.clone()));
+        let runnable = spawn_monitor_filter(catalog_rx, store, "host-a".into(), members_rx);
+
+        let run: Vec<String> = runnable.borrow().services[0]
+            .monitors
+            .iter()
+            .map(|m| m.id.clone())
+            .collect();
+        let mine: Vec<String> = (0..30)
+            .map(|m| format!("m{m}"))
+            .filter(|id| cluster::owner(&format!("api/{id}"), &members) == Some("host-a"))
+            .collect();
+        assert_eq!(run, mine);
+        assert!(
+            !mine.is_empty() && mine.len() < 30,
+            "both instances own some: {mine:?}"
+        );
+    }
+}
