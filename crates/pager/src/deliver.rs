@@ -39,7 +39,8 @@ pub(crate) struct Courier {
     pub base_url: Option<String>,
     pub clock: SharedClock,
     /// This instance's id and the member TTL, when several instances share
-    /// the outbox ([`Pager::with_instance`](crate::Pager::with_instance)).
+    /// the store ([`Pager::with_instance`](crate::Pager::with_instance)):
+    /// who claims outbox messages and who asks for the decider lease.
     pub claimer: Option<(String, Duration)>,
 }
 

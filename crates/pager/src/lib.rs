@@ -91,9 +91,6 @@ pub struct Pager {
     catalog: watch::Receiver<Arc<Catalog>>,
     courier: deliver::Courier,
     wake: Arc<Notify>,
-    /// This instance's id when decisions are shared through
-    /// [`DECIDE_LEASE`]; `None` decides unconditionally (one instance).
-    lease_holder: Option<String>,
 }
 
 impl Pager {
@@ -125,7 +122,6 @@ impl Pager {
             clock,
             catalog,
             wake: Arc::new(Notify::new()),
-            lease_holder: None,
         })
     }
 
@@ -136,9 +132,7 @@ impl Pager {
     /// instance claimed but did not send once that instance's heartbeat is
     /// older than `member_ttl`, instead of after the claim's lease.
     pub fn with_instance(mut self, id: impl Into<String>, member_ttl: Duration) -> Self {
-        let id = id.into();
-        self.courier.claimer = Some((id.clone(), member_ttl));
-        self.lease_holder = Some(id);
+        self.courier.claimer = Some((id.into(), member_ttl));
         self
     }
 
@@ -147,7 +141,8 @@ impl Pager {
     /// not answer means no: an instance that cannot see the store decides
     /// nothing. The decision loop asks before every pass.
     pub async fn may_decide(&self) -> bool {
-        let Some(holder) = &self.lease_holder else {
+        // The instance that claims outbox messages is the one that decides.
+        let Some((holder, _)) = &self.courier.claimer else {
             return true;
         };
         match self
