@@ -24,6 +24,26 @@ fn instance_id(server: &mut Running) -> String {
         .to_owned()
 }
 
+/// Two `shipshape serve` instances on the store at `url`, started one after
+/// the other in `dir`, with their ids, once both answer `/readyz`.
+fn start_two(
+    dir: &std::path::Path,
+    url: &str,
+    ready_within: Duration,
+) -> ([Running; 2], [String; 2]) {
+    let args = ["serve", "--listen", "127.0.0.1:0", "--store-url", url];
+    let log = [("RUST_LOG", "info,sqlx=warn,hyper=warn")];
+    let mut servers = [
+        Running::start(dir, &args, &log),
+        Running::start(dir, &args, &log),
+    ];
+    let ids = [instance_id(&mut servers[0]), instance_id(&mut servers[1])];
+    for server in &servers {
+        wait_ready(server, ready_within);
+    }
+    (servers, ids)
+}
+
 #[test]
 fn two_instances_page_once_and_a_killed_decider_loses_no_page() {
     let started = Instant::now();
@@ -38,23 +58,8 @@ fn two_instances_page_once_and_a_killed_decider_loses_no_page() {
     let url = db.url().to_owned();
 
     // 2. Two instances, one store.
-    let args = [
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--store-url",
-        url.as_str(),
-    ];
-    let log = [("RUST_LOG", "info,sqlx=warn,hyper=warn")];
-    let mut servers = [
-        Running::start(dir.path(), &args, &log),
-        Running::start(dir.path(), &args, &log),
-    ];
-    let ids = [instance_id(&mut servers[0]), instance_id(&mut servers[1])];
+    let (mut servers, ids) = start_two(dir.path(), &url, Duration::from_secs(20));
     assert_ne!(ids[0], ids[1], "each instance has its own id");
-    for server in &servers {
-        wait_ready(server, Duration::from_secs(20));
-    }
     let store = rt
         .block_on(Store::open(&url, StoreOptions::default()))
         .unwrap();
@@ -316,22 +321,7 @@ fn heartbeat_pings_reach_the_instance_that_runs_the_monitor() {
         .map(|(_, token)| token.to_owned())
         .expect("a ping URL");
 
-    let args = [
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--store-url",
-        url.as_str(),
-    ];
-    let log = [("RUST_LOG", "info,sqlx=warn,hyper=warn")];
-    let mut servers = [
-        Running::start(dir.path(), &args, &log),
-        Running::start(dir.path(), &args, &log),
-    ];
-    let _ids = [instance_id(&mut servers[0]), instance_id(&mut servers[1])];
-    for server in &servers {
-        wait_ready(server, Duration::from_secs(30));
-    }
+    let (servers, _ids) = start_two(dir.path(), &url, Duration::from_secs(30));
     let ping = |server: &Running, query: &str| {
         http()
             .post(format!("{}/api/v1/heartbeat/{token}{query}", server.base))
